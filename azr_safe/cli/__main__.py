@@ -1,0 +1,3 @@
+from azr_safe.cli.main import main
+
+main()
