@@ -59,3 +59,11 @@ class Sample(BaseModel):
     reject_reason: str | None = Field(default=None, description="format, parse, no_f, timeout, ...")
     reward: float = 0.0
     solve_rate: float | None = Field(default=None, description="Proposer only: mean solver success.")
+    correct: bool | None = Field(default=None, description="Solver only: the answer passed the jail's check.")
+    triplet: Triplet | None = Field(
+        default=None, description="The task this sample proposed (valid proposals) or was asked to solve."
+    )
+    purpose: Literal["train", "learnability"] = Field(
+        default="train",
+        description="'learnability': a solver rollout that only scores a proposal (s̄); screened, never trained on.",
+    )
