@@ -96,8 +96,8 @@ def extract_test_inputs(test: str) -> list[str]:
     return found
 
 
-def _first_good_pair(jail: Any, program: str, inputs: list[str]) -> tuple[str, str] | None:
-    first, second = jail.evaluate_twice(program, inputs)
+def _first_good_pair(inputs: list[str], first: list[Any], second: list[Any]) -> tuple[str, str] | None:
+    """The first input whose output is ok, identical in both runs, a literal, and short."""
     for given, a, b in zip(inputs, first, second):
         if a.status == b.status == "ok" and a.value == b.value and a.value is not None:
             if len(a.value) <= MAX_IO_CHARS and is_literal_repr(a.value):
@@ -108,23 +108,24 @@ def _first_good_pair(jail: Any, program: str, inputs: list[str]) -> tuple[str, s
 def build_cruxeval(jail: Any, problems: list[Problem] | None = None) -> list[Problem]:
     """Build the item set (as deduction problems) from HumanEval, running canonical solutions in `jail`."""
     problems = problems if problems is not None else load_humaneval()[0]
-    items: list[Problem] = []
+    candidates = []
     for source in problems:
         program = cruxeval_program(source.program, canonical_solution(source), source.entry_point)
         inputs = extract_test_inputs(source.test)
-        if program is None or not inputs:
-            continue
-        pair = _first_good_pair(jail, program, inputs)
-        if pair is None:
-            continue
-        number = source.problem_id.split("/")[1]
-        items.append(
-            Problem(
-                problem_id=f"cruxeval-{CRUXEVAL_VERSION}/{number}",
-                task="deduction",
-                program=program,
-                inputs=[pair[0]],
-                outputs=[pair[1]],
+        if program is not None and inputs:
+            candidates.append((source.problem_id.split("/")[1], program, inputs))
+    runs = jail.evaluate_twice_many([(program, inputs) for _, program, inputs in candidates])
+    items: list[Problem] = []
+    for (number, program, inputs), (first, second) in zip(candidates, runs, strict=True):
+        pair = _first_good_pair(inputs, first, second)
+        if pair is not None:
+            items.append(
+                Problem(
+                    problem_id=f"cruxeval-{CRUXEVAL_VERSION}/{number}",
+                    task="deduction",
+                    program=program,
+                    inputs=[pair[0]],
+                    outputs=[pair[1]],
+                )
             )
-        )
     return items

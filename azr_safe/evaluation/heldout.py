@@ -1,6 +1,6 @@
 """The held-out self-play set: deduction, abduction and induction tasks that no run trains on.
 
-Built once by `python -m azr_safe.evaluation.heldout --jail` from hand-written templates
+Built once by `python -m azr_safe.evaluation.build heldout` from hand-written templates
 (`heldout_templates.py`), with every output computed in the jail (twice, two hash seeds), and
 stored as `data/selfplay-heldout-v1.jsonl` with its sha256 pinned in `datasets.PINNED_SHA256`.
 The trainer never loads it: only `azr_safe.evaluation` refers to the file (a test enforces this),
@@ -9,9 +9,7 @@ and a test checks that the buffers' seed triplets are not in it.
 
 from __future__ import annotations
 
-import argparse
 import random
-from pathlib import Path
 from typing import Any
 
 from azr_safe.evaluation.heldout_templates import TEMPLATES, Template
@@ -36,47 +34,40 @@ def _draw_inputs(template: Template, rng: random.Random, count: int) -> list[str
     return inputs
 
 
-def _run_deterministic(jail: Any, program: str, inputs: list[str]) -> list[str] | None:
-    first, second = jail.evaluate_twice(program, inputs)
+def _deterministic_outputs(first: list[Any], second: list[Any]) -> list[str] | None:
+    """Output reprs when every run is ok, literal, and identical across the two processes."""
     outputs = []
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         if not (a.status == b.status == "ok" and a.value == b.value and a.value and is_literal_repr(a.value)):
             return None
         outputs.append(a.value)
     return outputs
 
 
-def build_task(jail: Any, task: TaskType, index: int) -> Problem:
-    """One task, from template `index`, seeded by its own id so tasks do not depend on each other."""
+def _draft(task: TaskType, index: int) -> Problem:
+    """A task without outputs, from template `index`, seeded by its own id (tasks are independent)."""
     problem_id = f"heldout-{HELDOUT_VERSION}/{task}/{index:03d}"
     template = TEMPLATES[index % len(TEMPLATES)]
     rng = random.Random(problem_id)
     program = template.source.format(**template.params(rng))
-    inputs = _draw_inputs(template, rng, INDUCTION_PAIRS if task == "induction" else 1)
-    outputs = _run_deterministic(jail, program, inputs)
-    if outputs is None or len(inputs) != (INDUCTION_PAIRS if task == "induction" else 1):
-        raise RuntimeError(f"{problem_id}: template {template.name} did not give deterministic literal outputs")
+    count = INDUCTION_PAIRS if task == "induction" else 1
+    inputs = _draw_inputs(template, rng, count)
+    if len(inputs) != count:
+        raise RuntimeError(f"{problem_id}: template {template.name} gave {len(inputs)} distinct inputs, not {count}")
     message = template.message if task == "induction" else ""
-    return Problem(problem_id=problem_id, task=task, program=program, inputs=inputs, outputs=outputs, message=message)
+    return Problem(problem_id=problem_id, task=task, program=program, inputs=inputs, message=message)
 
 
 def build_heldout(jail: Any, per_task: int = len(TEMPLATES)) -> list[Problem]:
-    """The whole set: `per_task` tasks for each task type, in a fixed order."""
-    return [build_task(jail, task, index) for task in TASK_TYPES for index in range(per_task)]
+    """The whole set: `per_task` tasks per task type, interleaved (so `--limit 3k` takes k of each).
 
-
-def main(argv: list[str] | None = None) -> None:
-    """Rebuild the stored set and print its sha256 (to pin in `datasets.PINNED_SHA256`)."""
-    from azr_safe.evaluation.datasets import write_problems
-    from azr_safe.evaluation.jailed import open_jail
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / HELDOUT_FILE)
-    args = parser.parse_args(argv)
-    with open_jail(unsafe_no_jail=False) as jail:
-        problems = build_heldout(jail)
-    print(write_problems(args.out, problems), args.out)
-
-
-if __name__ == "__main__":
-    main()
+    Every output is computed in the jail, twice (two processes, two hash seeds)."""
+    drafts = [_draft(task, index) for index in range(per_task) for task in TASK_TYPES]
+    runs = jail.evaluate_twice_many([(d.program, d.inputs) for d in drafts])
+    problems = []
+    for draft, (first, second) in zip(drafts, runs, strict=True):
+        outputs = _deterministic_outputs(first, second)
+        if outputs is None:
+            raise RuntimeError(f"{draft.problem_id}: outputs are not deterministic literals: {first}")
+        problems.append(draft.model_copy(update={"outputs": outputs}))
+    return problems

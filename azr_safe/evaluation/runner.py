@@ -123,9 +123,11 @@ def run_eval(
 
 
 def _layers(jail: Any) -> dict[str, str]:
-    layers = getattr(jail, "layers", None)
-    if layers is None:
+    """The jail's probe report as {layer: 'on|off: detail'}, recorded with every result."""
+    report = getattr(jail, "layers", None)
+    if report is None:
         return {}
-    if hasattr(layers, "model_dump"):
-        layers = layers.model_dump(mode="json")
-    return {str(k): str(v) for k, v in dict(layers).items()} if isinstance(layers, dict) else {"report": str(layers)}
+    layers = {layer.name: f"{'on' if layer.active else 'off'}: {layer.detail}" for layer in report.layers}
+    if report.unsafe_no_jail:
+        layers["unsafe_no_jail"] = "on: NO isolation"
+    return layers

@@ -22,7 +22,7 @@ def summarize(results: list[ProblemResult], *, samples: int, seed: int = 0) -> d
     """pass@1 (greedy), the share of well-formed answers, per-task pass@1, and pass@k when sampled.
 
     Keys: `pass@1`, `well_formed`, `pass@1/<task>` (when the set mixes tasks), `pass@k(T)` for
-    each k <= samples (the unbiased estimator over the K sampled completions).
+    each k in K_VALUES up to K, and K itself (the unbiased estimator over the K sampled completions).
     """
     if not results:
         return {}
@@ -36,7 +36,7 @@ def summarize(results: list[ProblemResult], *, samples: int, seed: int = 0) -> d
             subset = [r for r in results if r.task == task]
             metrics[f"pass@1/{task}"] = _wilson(sum(r.greedy.passed for r in subset), len(subset))
     if samples > 1:
-        for k in (k for k in K_VALUES if k <= samples):
+        for k in sorted({k for k in K_VALUES if k <= samples} | {samples}):
             scores = [pass_at_k(len(r.samples), r.n_correct, k) for r in results]
             metrics[f"pass@{k}(T)"] = _bootstrap(scores, seed)
     return metrics

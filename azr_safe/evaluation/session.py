@@ -14,11 +14,14 @@ from azr_safe.evaluation.runner import EvalSettings, run_eval
 
 def build_generator(model: str, *, seed: int) -> Any:
     """The transformers backend over an embedded model ('default', 'gemma3-270m', 'smollm2-135m') or a folder."""
-    from azr_safe.generation import HFGenerator
+    import torch
+
+    from azr_safe.generation.hf import HFGenerator
     from azr_safe.models import load_policy_model
 
+    torch.manual_seed(seed)  # sampled completions (--samples K) are reproducible
     policy = load_policy_model(model)
-    return HFGenerator(policy.model, policy.tokenizer, seed=seed)
+    return HFGenerator(policy.model, policy.tokenizer)
 
 
 def evaluate_model(*, unsafe_no_jail: bool, console: Console | None = None, **options: Any) -> EvalReport:
