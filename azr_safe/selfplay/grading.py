@@ -89,4 +89,4 @@ def _check(task_type: str, items: list[tuple[Triplet, str]], jail: SelfPlayJail)
 
 def _records(check: Any) -> list[ExecutionRecord]:
     """The jail runs behind a check, as records (CheckResult keeps the ExecResults it used)."""
-    return [run.to_record() for run in getattr(check, "results", ())]
+    return [run.to_record() for run in check.results]

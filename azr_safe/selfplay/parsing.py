@@ -55,7 +55,8 @@ class ParsedResponse(BaseModel):
 
     def first(self, tag: str) -> str:
         """The first block with `tag` ('' when absent)."""
-        return self.blocks.get(tag, [""])[0]
+        found = self.blocks.get(tag)
+        return found[0] if found else ""
 
 
 def strip_code_fence(text: str) -> str:

@@ -107,6 +107,7 @@ class _Proposal:
     task_type: TaskType
     prompt: str
     program: str | None  # induction: the buffer program the proposer wrote inputs for
+    index: int  # position within its task type's proposals, used in sample ids
     generation: Generation | None = None
     validation: ValidationResult | None = None
 
@@ -174,11 +175,12 @@ def rollout_step(
 
     # 5) REWARDS: r_propose = 1 − s̄ (0 at s̄ ∈ {0,1}); r_solve; the format-aware composite R(y).
     learnability_samples, solve_rates = _learnability_samples(step, valid, learn_gens, learn_grades, config)
-    propose_samples = [_propose_sample(step, i, p, solve_rates.get(id(p)), config) for i, p in enumerate(proposals)]
-    solve_samples = [
-        _solve_sample(step, i, t, gens[0], grade, config)
-        for i, (t, gens, grade) in enumerate(zip(solve_tasks, solve_gens, solve_grades, strict=True))
-    ]
+    propose_samples = [_propose_sample(step, p, solve_rates.get(id(p)), config) for p in proposals]
+    per_type: Counter[str] = Counter()
+    solve_samples = []
+    for t, gens, grade in zip(solve_tasks, solve_gens, solve_grades, strict=True):
+        solve_samples.append(_solve_sample(step, per_type[t.task_type], t, gens[0], grade, config))
+        per_type[t.task_type] += 1
     items = [RolloutItem(s, p.generation) for s, p in zip(propose_samples, proposals, strict=True)]
     items += [RolloutItem(s, gens[0]) for s, gens in zip(solve_samples, solve_gens, strict=True)]
     items += [RolloutItem(s) for s in learnability_samples]
@@ -189,13 +191,13 @@ def rollout_step(
 def _proposal_prompts(buffers: TaskBuffers, rng: random.Random, config: RolloutConfig) -> list[_Proposal]:
     proposals = []
     for task_type in config.task_types:
-        for _ in range(config.propose_batch_size):
+        for index in range(config.propose_batch_size):
             program = buffers.induction_program(rng) if task_type == "induction" else None
             references = buffers[task_type].sample_references(config.k_references, rng)
             prompt = build_propose_prompt(
                 task_type, references, program=program, num_inputs=config.induction_num_inputs
             )
-            proposals.append(_Proposal(task_type, prompt, program))
+            proposals.append(_Proposal(task_type, prompt, program, index))
     return proposals
 
 
@@ -239,25 +241,25 @@ def _learnability_samples(
     samples: list[Sample] = []
     rates: dict[int, float] = {}
     grades = iter(learn_grades)
-    for i, (p, gens) in enumerate(zip(valid, learn_gens, strict=True)):
+    for p, gens in zip(valid, learn_gens, strict=True):
         assert p.validation is not None and p.validation.triplet is not None
         task = p.validation.triplet
         outcomes = []
         for j, gen in enumerate(gens):
             grade = next(grades)
-            sample = _solve_sample(step, i, task, gen, grade, config, purpose_index=j)
+            sample = _solve_sample(step, p.index, task, gen, grade, config, purpose_index=j)
             samples.append(sample)
             outcomes.append(grade.correct)
         rates[id(p)] = solve_rate(outcomes)
     return samples, rates
 
 
-def _propose_sample(step: int, index: int, p: _Proposal, s_bar: float | None, config: RolloutConfig) -> Sample:
+def _propose_sample(step: int, p: _Proposal, s_bar: float | None, config: RolloutConfig) -> Sample:
     v = p.validation
     assert v is not None and p.generation is not None
     program = v.proposal.program if v.proposal else (p.program or v.parsed.first("code") or None)
     return Sample(
-        sample_id=f"{step}-{p.task_type}-propose-{index}",
+        sample_id=f"{step}-{p.task_type}-propose-{p.index}",
         step=step,
         task_type=p.task_type,
         role="propose",
