@@ -68,6 +68,7 @@ class AuditLog:
         max_segment_bytes: int = DEFAULT_SEGMENT_BYTES,
         salt: bytes | None = None,
         fsync_every_record: bool = False,
+        use_presidio: bool = True,
     ) -> None:
         if max_segment_bytes < 1024:
             raise AuditError(f"max_segment_bytes must be at least 1024, got {max_segment_bytes}")
@@ -82,7 +83,7 @@ class AuditLog:
             raise AuditError(f"{self.run_dir}: cannot open audit folder: {err.strerror}") from None
         self.salt = _load_or_create_salt(self.run_dir, salt)
         self.salt_id = hashlib.sha256(self.salt).hexdigest()[:16]
-        self._redactor = Redactor(self.salt)
+        self._redactor = Redactor(self.salt, use_presidio=use_presidio)
         self._fd: int | None = None
         self._segment_no = 1
         self._size = 0

@@ -1,4 +1,4 @@
-"""Redact PII before anything reaches disk: each value becomes `[ENTITY:digest]`, a salted hash.
+"""Redact PII before anything reaches disk: each value becomes `<ENTITY:digest>`, a salted hash.
 
 `pii_spans` is the one entry point for detection. It uses the monitors package's presidio-based
 helper when that exists; otherwise a conservative regex fallback (emails, phone numbers, IPv4,
@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import importlib
 import re
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -72,22 +73,28 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 
 @lru_cache(maxsize=1)
-def _monitor_detector() -> Callable[[str], list[Span]] | None:
-    """The monitors package's PII helper, if it has landed: fn(text) -> [(start, end, entity)]."""
+def _monitor_detector() -> Callable[..., list[tuple[str, int, int, float]]] | None:
+    """The monitors' presidio analyzer, if importable: analyze(text, is_code=) -> [(entity, start, end, score)]."""
     try:
-        monitors = importlib.import_module("azr_safe.monitors")
-    except Exception:  # noqa: BLE001 - fall back rather than refuse to log
+        pii = importlib.import_module("azr_safe.monitors.pii")
+    except Exception:  # noqa: BLE001 - fall back to regexes rather than refuse to log
         return None
-    fn = getattr(monitors, "pii_spans", None)
+    fn = getattr(pii, "analyze", None)
     return fn if callable(fn) else None
 
 
-def pii_spans(text: str) -> list[Span]:
-    """PII spans in `text`: the monitors' presidio helper when available, else regexes (both merged)."""
-    detector = _monitor_detector()
+@lru_cache(maxsize=4096)  # prompts repeat across a step's samples
+def pii_spans(text: str, is_code: bool = False, use_presidio: bool = True) -> list[Span]:
+    """PII spans in `text`: the regex fallback merged with the monitors' presidio findings when available."""
     spans = regex_pii_spans(text)
+    detector = _monitor_detector() if use_presidio else None
     if detector is not None:
-        spans += [(int(s), int(e), str(kind)) for s, e, kind in detector(text)]
+        try:
+            found = detector(text, is_code=is_code)
+        except Exception as err:  # noqa: BLE001 - never lose a record because the analyzer broke
+            warnings.warn(f"presidio analyzer failed ({err!r}); regex-only redaction for this text", stacklevel=2)
+            found = []
+        spans += [(int(start), int(end), str(entity)) for entity, start, end, _ in found]
     return _merge(spans)
 
 
@@ -99,18 +106,19 @@ def digest(salt: bytes, value: str) -> str:
 class Redactor:
     """Replaces PII in every free-text string of a record payload, recording each redaction."""
 
-    def __init__(self, salt: bytes) -> None:
+    def __init__(self, salt: bytes, *, use_presidio: bool = True) -> None:
         self.salt = salt
+        self.use_presidio = use_presidio  # False: regex-only (fast start; for tests that study the chain)
 
     def redact_text(self, text: str, pointer: str, out: list[Redaction]) -> str:
-        """`text` with each PII span replaced by `[ENTITY:digest]`."""
-        spans = pii_spans(text)
+        """`text` with each PII span replaced by `<ENTITY:digest>` (the monitors' format)."""
+        spans = pii_spans(text, pointer.endswith("/program"), self.use_presidio)
         if not spans:
             return text
         pieces, last = [], 0
         for start, end, entity in spans:
             d = digest(self.salt, text[start:end])
-            pieces += [text[last:start], f"[{entity}:{d}]"]
+            pieces += [text[last:start], f"<{entity}:{d}>"]
             out.append(Redaction(pointer=pointer, entity=entity, digest=d))
             last = end
         pieces.append(text[last:])
@@ -129,7 +137,7 @@ class Redactor:
             if whole:
                 d = digest(self.salt, data)
                 out.append(Redaction(pointer=pointer, entity="TEXT", digest=d))
-                return f"[REDACTED:{d}]"
+                return f"<REDACTED:{d}>"
             return self.redact_text(data, pointer, out)
         return data
 

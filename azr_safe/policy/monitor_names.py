@@ -1,8 +1,9 @@
 """The one place that says which monitor names a policy may refer to.
 
-When the monitors package exposes its registry, its names are the truth. Until then (or when the
-registry cannot be imported, e.g. a trimmed install) we fall back to the names the monitor issue
-specifies, so a policy typo such as `reasoning_patern` is still caught at load time.
+The monitors registry (`azr_safe.monitors.registry`) is the truth. Importing it loads presidio and
+torch-backed monitors (seconds), so the names of the built-in stack are listed here as a fast path,
+and the registry is consulted only for a name not on the list (a user-registered monitor). A test
+(tests/policy/test_monitor_names.py) keeps this list equal to the registry's.
 """
 
 from __future__ import annotations
@@ -11,48 +12,41 @@ import importlib
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-# The monitor stack of the monitor issue: reasoning tiers, code and behaviour, PII.
-FALLBACK_MONITOR_NAMES: frozenset[str] = frozenset(
+BUILTIN_MONITOR_NAMES: frozenset[str] = frozenset(
     {
         "reasoning_patterns",
         "reasoning_classifier",
         "reasoning_judge",
         "code_ast",
-        "sandbox",
-        "reward_hacking",
+        "sandbox_violation",
+        "reward_signals",
         "pii",
     }
 )
 
 
 @lru_cache(maxsize=1)
-def known_monitor_names() -> frozenset[str]:
-    """Names registered by `azr_safe.monitors`, else the fallback list."""
-    registry = _registry_names()
-    return frozenset(registry) if registry else FALLBACK_MONITOR_NAMES
-
-
-def _registry_names() -> list[str] | None:
+def registry_monitor_names() -> frozenset[str] | None:
+    """Names registered in the monitors package, or None when it cannot be imported."""
     try:
-        monitors = importlib.import_module("azr_safe.monitors")
+        registry = importlib.import_module("azr_safe.monitors.registry")
+        return frozenset(registry.registered_monitors())
     except Exception:  # noqa: BLE001 - a broken optional import must not break policy loading
         return None
-    for attr in ("registered_monitor_names", "monitor_names"):
-        fn = getattr(monitors, attr, None)
-        if callable(fn):
-            try:
-                return sorted(str(name) for name in fn())
-            except Exception:  # noqa: BLE001
-                return None
-    registry = getattr(monitors, "MONITOR_REGISTRY", None) or getattr(monitors, "REGISTRY", None)
-    if isinstance(registry, dict) and registry:
-        return sorted(str(name) for name in registry)
-    return None
+
+
+def known_monitor_names() -> frozenset[str]:
+    """Every name a policy may use: the built-in stack plus anything registered."""
+    return BUILTIN_MONITOR_NAMES | (registry_monitor_names() or frozenset())
+
+
+def _matches_any(name: str, names: frozenset[str]) -> bool:
+    return name in names or any(fnmatchcase(known, name) for known in names)
 
 
 def check_monitor_name(name: str) -> str:
     """Return `name` if a policy may use it (a known name, or a glob matching one); else ValueError."""
-    known = known_monitor_names()
-    if name in known or any(fnmatchcase(k, name) for k in known):
+    if _matches_any(name, BUILTIN_MONITOR_NAMES) or _matches_any(name, known_monitor_names()):
         return name
-    raise ValueError(f"unknown monitor {name!r}; known monitors: {', '.join(sorted(known))} (globs allowed)")
+    known = ", ".join(sorted(known_monitor_names()))
+    raise ValueError(f"unknown monitor {name!r}; known monitors: {known} (globs allowed)")
