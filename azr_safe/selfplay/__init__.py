@@ -20,12 +20,14 @@ from azr_safe.selfplay.rewards import (
 from azr_safe.selfplay.sample import ROLES, TASK_TYPES, ExecutionRecord, Role, Sample, TaskType, Triplet
 from azr_safe.selfplay.validation import (
     Proposal,
+    ProposalResponse,
     SelfPlayJail,
     ValidationConfig,
     ValidationResult,
     check_two_runs,
     parse_proposal,
     validate_proposal,
+    validate_proposals,
 )
 
 # rollout imports the generation boundary, which imports selfplay.sample: load it on first use (PEP 562).
@@ -53,6 +55,7 @@ __all__ = [
     "ObjectiveConfig",
     "ParsedResponse",
     "Proposal",
+    "ProposalResponse",
     "RejectReason",
     "RewardConfig",
     "Role",
@@ -88,5 +91,6 @@ __all__ = [
     "token_logprobs",
     "trr_plus_plus_advantages",
     "validate_proposal",
+    "validate_proposals",
     "zero_triplet",
 ]

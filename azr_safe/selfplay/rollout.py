@@ -25,7 +25,13 @@ from azr_safe.selfplay.grading import GradeResult, grade_solutions
 from azr_safe.selfplay.prompts import build_propose_prompt, build_solve_prompt
 from azr_safe.selfplay.rewards import RewardConfig, proposer_reward, solve_rate, solver_composite_reward
 from azr_safe.selfplay.sample import TASK_TYPES, Sample, TaskType, Triplet
-from azr_safe.selfplay.validation import SelfPlayJail, ValidationConfig, ValidationResult, validate_proposal
+from azr_safe.selfplay.validation import (
+    ProposalResponse,
+    SelfPlayJail,
+    ValidationConfig,
+    ValidationResult,
+    validate_proposals,
+)
 
 
 class RolloutConfig(BaseModel):
@@ -147,11 +153,9 @@ def rollout_step(
 
     # 2) VALIDATE in the jail: parse, has f, runs, deterministic across processes, size bound.
     t0 = time.perf_counter()
-    for p in proposals:
-        assert p.generation is not None
-        p.validation = validate_proposal(
-            p.generation.text, p.task_type, jail, config=config.validation, program=p.program
-        )
+    responses = [ProposalResponse(p.generation.text, p.task_type, p.program) for p in proposals if p.generation]
+    for p, validation in zip(proposals, validate_proposals(responses, jail, config=config.validation), strict=True):
+        p.validation = validation
     timings["execution_s"] += time.perf_counter() - t0
     valid = [p for p in proposals if p.validation and p.validation.triplet is not None]
 

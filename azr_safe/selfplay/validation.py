@@ -9,9 +9,8 @@ outputs come back from the jail as reprs and are compared with `ast.literal_eval
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +30,7 @@ class ExecResultLike(Protocol):
 
     status: str
     value: str | None
+    literal: Any  # the child's strictly typed tree of the value; None unless exact builtin literal data
 
     def to_record(self) -> ExecutionRecord: ...
 
@@ -38,7 +38,7 @@ class ExecResultLike(Protocol):
 class SelfPlayJail(Protocol):
     """The part of `azr_safe.jail.Jail` that self-play uses (design/interfaces.md)."""
 
-    def evaluate_twice(self, program: str, inputs: list[str]) -> tuple[list[Any], list[Any]]: ...
+    def evaluate_twice_many(self, items: list[tuple[str, list[str]]]) -> list[tuple[list[Any], list[Any]]]: ...
 
     def check_outputs(self, items: list[tuple[str, str, str, str]]) -> list[Any]: ...
 
@@ -142,14 +142,49 @@ def _parse_inputs(
     return inputs, None
 
 
+class ProposalResponse(NamedTuple):
+    """One proposer response to validate; induction responses carry the program they were shown."""
+
+    text: str
+    task_type: TaskType
+    program: str | None = None
+
+
+def validate_proposals(
+    responses: Sequence[ProposalResponse], jail: SelfPlayJail, *, config: ValidationConfig
+) -> list[ValidationResult]:
+    """Parse every response, run all that parse in ONE batched `evaluate_twice_many`, check outputs."""
+    parsed = [parse_proposal(r.text, r.task_type, config=config, program=r.program) for r in responses]
+    runnable = [i for i, (_, proposal, _) in enumerate(parsed) if proposal is not None]
+    runs = jail.evaluate_twice_many([(parsed[i][1].program, parsed[i][1].inputs) for i in runnable]) if runnable else []
+    if len(runs) != len(runnable):
+        raise RuntimeError(f"the jail returned {len(runs)} results for {len(runnable)} programs")
+    outcome = dict(zip(runnable, runs, strict=True))
+    results = []
+    for i, (response, (parsed_response, proposal, reason)) in enumerate(zip(responses, parsed, strict=True)):
+        if proposal is None:
+            results.append(ValidationResult(parsed=parsed_response, reject_reason=reason))
+            continue
+        first, second = outcome[i]
+        results.append(_judge_runs(parsed_response, proposal, first, second, response.task_type, config))
+    return results
+
+
 def validate_proposal(
     text: str, task_type: TaskType, jail: SelfPlayJail, *, config: ValidationConfig, program: str | None = None
 ) -> ValidationResult:
-    """Parse one proposer response and, if it parses, run it twice in the jail and check the outputs."""
-    parsed, proposal, reason = parse_proposal(text, task_type, config=config, program=program)
-    if proposal is None:
-        return ValidationResult(parsed=parsed, reject_reason=reason)
-    first, second = jail.evaluate_twice(proposal.program, proposal.inputs)
+    """Validate one proposer response (see `validate_proposals`)."""
+    return validate_proposals([ProposalResponse(text, task_type, program)], jail, config=config)[0]
+
+
+def _judge_runs(
+    parsed: ParsedResponse,
+    proposal: Proposal,
+    first: Sequence[ExecResultLike],
+    second: Sequence[ExecResultLike],
+    task_type: TaskType,
+    config: ValidationConfig,
+) -> ValidationResult:
     executions = [r.to_record() for r in (*first, *second)]
     outputs, reason = check_two_runs(first, second, config=config)
     if outputs is None:
@@ -179,10 +214,12 @@ def check_two_runs(
             return None, "error"
         if max(len(a.value), len(b.value)) > config.max_output_chars:
             return None, "too_large"
-        if not (is_literal_repr(a.value) and is_literal_repr(b.value)):
+        # Representable: exact builtin literal data (the jail's typed tree; an object whose __repr__
+        # imitates a literal has none) whose repr reads back with ast.literal_eval (no inf/nan).
+        if a.literal is None or b.literal is None or not is_literal_repr(a.value):
             return None, "unrepresentable"
-        # Value equality, not repr equality: a set's repr order may follow the hash seed.
-        if a.value != b.value and ast.literal_eval(a.value) != ast.literal_eval(b.value):
+        # Compare the typed trees, not the reprs: a set's repr order may follow the hash seed.
+        if a.literal != b.literal:
             return None, "nondeterministic"
         outputs.append(a.value)
     return outputs, None

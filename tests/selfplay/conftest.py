@@ -10,6 +10,7 @@ import ast
 
 import pytest
 
+from azr_safe.jail.literals import literal_tree
 from azr_safe.jail.results import CheckResult, ExecResult
 
 
@@ -25,9 +26,10 @@ class TableJail:
         source = self.second if second and program in self.second else self.table
         return source.get(program, {}).get(call_input, ExecResult(status="error", stderr="NameError"))
 
-    def evaluate_twice(self, program, inputs):
-        self.calls.append("evaluate_twice")
-        return [self._run(program, i) for i in inputs], [self._run(program, i, second=True) for i in inputs]
+    def evaluate_twice_many(self, items):
+        self.calls.append("evaluate_twice_many")
+        return [([self._run(p, i) for i in inputs], [self._run(p, i, second=True) for i in inputs])
+                for p, inputs in items]
 
     def check_outputs(self, items):
         self.calls.append("check_outputs")
@@ -54,9 +56,18 @@ class TableJail:
 
 
 def ok(value: str) -> ExecResult:
-    return ExecResult(status="ok", value=value)
+    return ExecResult(status="ok", value=value, literal=literal_tree(value))
 
 
 @pytest.fixture
 def table_jail_factory():
     return TableJail
+
+
+@pytest.fixture(scope="session")
+def jail():
+    """The real jail (every layer this machine allows), with a short timeout so timeout tests are quick."""
+    from azr_safe.jail import Jail, JailConfig
+
+    with Jail(JailConfig(timeout_s=1.0)) as started:
+        yield started

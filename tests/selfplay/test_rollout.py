@@ -132,3 +132,14 @@ def test_same_rng_state_gives_the_same_prompts():
     rollout_step(0, a, make_jail(), TaskBuffers(), random.Random(3), cfg)
     rollout_step(0, b, make_jail(), TaskBuffers(), random.Random(3), cfg)
     assert [r.prompt for r in a.calls] == [r.prompt for r in b.calls]
+
+
+def test_the_same_step_through_the_real_jail_gives_the_same_rewards(jail):
+    gen = ScriptedGenerator(SCRIPT, on_exhausted="raise")
+    cfg = RolloutConfig(propose_batch_size=1, solve_batch_size=1, n_learnability=2, k_references=2)
+    real = rollout_step(7, gen, jail, TaskBuffers(), random.Random(0), cfg)
+    fake, _, _ = run()
+    assert [(s.sample_id, s.reward, s.reject_reason) for s in real.samples] == [
+        (s.sample_id, s.reward, s.reject_reason) for s in fake.samples
+    ]
+    assert [t.outputs for _, t in real.candidates] == [t.outputs for _, t in fake.candidates]
