@@ -55,7 +55,7 @@ def build_hook(config: AZRConfig) -> PolicyScreeningHook:
     """Monitors always run (their verdicts go to the audit log); the policy decides only when given."""
     from azr_safe.monitors import build_monitor_suite
 
-    suite = build_monitor_suite(config.monitors)
+    suite = None if config.monitors == [] else build_monitor_suite(config.monitors)
     engine = None
     if config.policy is not None:
         from azr_safe.policy import PolicyEngine, load_policy
@@ -65,16 +65,24 @@ def build_hook(config: AZRConfig) -> PolicyScreeningHook:
 
 
 def _load_model(config: AZRConfig, accelerator: Accelerator) -> tuple[Any, Any]:
-    from azr_safe.models import ModelSpec, load_policy_model
+    from azr_safe.models import load_policy_model
 
-    spec = ModelSpec.model_validate(config.model)
-    return load_policy_model(spec, device=accelerator.device, dtype=_DTYPES[config.distributed.dtype])
+    return load_policy_model(config.model, device=accelerator.device, dtype=_DTYPES[config.distributed.dtype])
 
 
 def _build_generator(config: AZRConfig, model: Any, tokenizer: Any) -> Any:
-    from azr_safe.generation import build_generator
+    gen = config.generation
+    if gen.backend == "scripted":
+        from azr_safe.generation import ScriptedGenerator
 
-    return build_generator(config.generation, model=model, tokenizer=tokenizer)
+        return ScriptedGenerator(gen.scripted_file, tokenizer=tokenizer, model=model)
+    if gen.backend == "vllm":
+        from azr_safe.generation.vllm import VLLMGenerator  # the [gpu] extra; raises a clear error without it
+
+        return VLLMGenerator(model, tokenizer, **gen.vllm)
+    from azr_safe.generation.hf import HFGenerator
+
+    return HFGenerator(model, tokenizer, structured=gen.structured, batch_size=gen.batch_size)
 
 
 def _with_lora(model: Any, lora: LoraSettings) -> Any:

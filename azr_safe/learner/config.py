@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from azr_safe.errors import ConfigError
 from azr_safe.learner.yamlfile import read_mapping
+from azr_safe.models.spec import ModelSpec
 from azr_safe.selfplay.advantages import AdvantageConfig
 from azr_safe.selfplay.objective import ObjectiveConfig
 from azr_safe.selfplay.rollout import RolloutConfig
@@ -31,6 +32,8 @@ class GenerationSettings(_Strict):
         default="hf", description="hf: transformers generate; vllm: the [gpu] extra; scripted: canned replies."
     )
     scripted_file: Path | None = Field(default=None, description="Canned responses (scripted backend only).")
+    structured: bool = Field(default=True, description="hf: compile the grammar that forces <think> and blocks.")
+    batch_size: int = Field(default=16, ge=1, description="hf: sequences generated together.")
     vllm: dict[str, Any] = Field(default_factory=dict, description="Passed to the vLLM backend unchanged.")
 
 
@@ -68,10 +71,7 @@ class AZRConfig(_Strict):
 
     name: str = Field(default="run", description="Shown in logs and the summary.")
     description: str = Field(default="", description="What this config is for and how to run it.")
-    model: dict[str, Any] = Field(
-        default_factory=lambda: {"name": "gemma3-270m"},
-        description="Model spec, validated by azr_safe.models (embedded name or local HF folder).",
-    )
+    model: ModelSpec = Field(default_factory=ModelSpec, description="Embedded model name or local HF folder.")
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     rollout: RolloutConfig = Field(
         default_factory=RolloutConfig,

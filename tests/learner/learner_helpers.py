@@ -50,7 +50,7 @@ def tiny_tokenizer() -> Any:
 def tiny_config(out_dir: Path, **overrides: Any) -> AZRConfig:
     data: dict[str, Any] = {
         "name": "test-tiny",
-        "model": {"name": "tiny"},  # not loaded: the tests hand in the model
+        "model": {"name": "tiny-random"},  # the tests hand in the same model
         "rollout": {"propose_batch_size": 1, "solve_batch_size": 2, "n_learnability": 2, "k_references": 2,
                     "max_new_tokens_propose": 64, "max_new_tokens_solve": 32},
         "optim": {"lr": 1e-2, "micro_batch_size": 2},  # a large lr so one step visibly moves a tiny model
