@@ -82,7 +82,7 @@ async def label_sample(request: Request, sample_id: str) -> Response:
         first = err.errors()[0]
         return error_page(request, 400, f"bad label field {first['loc'][0]!r}: {first['msg']}")
     config = request.app.state.config
-    append_label(config.run_dir, loaded[1].audit_seq, label, config.reviewer)
+    append_label(config.run_dir, loaded[1].audit_seq, sample_id, label, config.reviewer)
     index.refresh(force=True)
     back = _safe_back(form.get("back") or "")
     target = f"/samples/{quote(sample_id, safe='')}" + (f"?{back}" if back else "")
