@@ -28,6 +28,7 @@ import time
 
 RESULT_FD = 3
 VIOLATION_EXIT = 159
+SETUP_FAILED_EXIT, HARNESS_FAILED_EXIT = 70, 71
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -328,13 +329,15 @@ class Worker:
         if pid == 0:
             try:
                 setup_child(pipes, self.devnull, req, self.cfg)
-                child_main(req, self.cap)
             except BaseException as exc:
                 try:
                     os.write(2, ("jail child set-up failed: %r\n" % (exc,)).encode())
                 finally:
-                    os._exit(70)
-            os._exit(0)
+                    os._exit(SETUP_FAILED_EXIT)
+            try:
+                child_main(req, self.cap)
+            finally:
+                os._exit(HARNESS_FAILED_EXIT)  # the program broke the harness (closed its fds, ...)
         for r, w in pipes.values():
             os.close(w)
             fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)  # not ioctl

@@ -18,6 +18,7 @@ DEFAULT_PRELOAD = [
     "copy", "typing", "dataclasses", "enum", "array", "textwrap", "unicodedata", "datetime",
     "calendar", "hashlib", "struct", "base64", "binascii", "zlib", "difflib", "pprint", "abc",
     "contextlib", "types", "weakref", "linecache", "traceback", "io",
+    "threading",  # importable so that programs meet NPROC=0 (no threads), not an ImportError
 ]
 
 Mode = Literal["auto", "require", "off"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from azr_safe.jail._worker import HARNESS_FAILED_EXIT, SETUP_FAILED_EXIT
 from azr_safe.jail.results import ExecResult, Status
 from azr_safe.jail.seccomp_filters import syscall_name
 
@@ -70,8 +71,10 @@ def _missing_outcome(response: dict[str, Any], violation_nr: int | None, malform
         return "error", None, malformed
     if sig is not None:
         return "error", None, f"killed by {signal.Signals(sig).name}"
-    if response.get("exit_code") == 70:
+    if response.get("exit_code") == SETUP_FAILED_EXIT:
         return "error", None, "the jail could not set up this child (nothing ran)"
+    if response.get("exit_code") == HARNESS_FAILED_EXIT:
+        return "error", None, "no result: the program broke the result channel (closed or filled its fds)"
     return "error", None, f"no result: the program ended the process (exit code {response.get('exit_code')})"
 
 
@@ -87,9 +90,11 @@ def decode_response(response: dict[str, Any], n_calls: int, cpu_limit_s: float) 
     if len(results) < wanted:
         status, violation, why = _missing_outcome(response, violation_nr, malformed, cpu_limit_s)
         first = len(results)
+        spent = max(0.0, float(response.get("wall_s", 0.0)) - sum(r.duration_s for r in results))
         for index in range(first, wanted):
             note = why if index == first else f"not run: call {first} ended the child ({why})"
-            results.append(ExecResult(status=status, violation=violation, stderr=note))
+            results.append(ExecResult(status=status, violation=violation, stderr=note,
+                                      duration_s=spent if index == first else 0.0))
     # Raw fd output (os.write(1, ...)) is not per call: attach it where the child stopped.
     target = results[min(len(records), wanted - 1)]
     if response.get("stdout"):

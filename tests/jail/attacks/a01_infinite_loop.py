@@ -1,0 +1,4 @@
+"""Resource: a pure-Python infinite loop."""
+def f(x):
+    while True:
+        pass
