@@ -34,8 +34,6 @@ RejectReason = Literal[
 
 REJECT_REASONS: tuple[str, ...] = RejectReason.__args__  # type: ignore[attr-defined]
 
-_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_+-]*[ \t]*\n(.*?)\n?\s*```\s*$", re.DOTALL)
-
 
 class ParsedResponse(BaseModel):
     """The pieces of one response: reasoning and the text of each answer block, in order."""
@@ -60,15 +58,23 @@ class ParsedResponse(BaseModel):
 
 
 def strip_code_fence(text: str) -> str:
-    """Remove a surrounding Markdown code fence and outer whitespace.
+    """Remove a surrounding Markdown code fence and outer whitespace (linear time, no regex).
 
     >>> strip_code_fence("```python\\ndef f(a):\\n    return a\\n```")
     'def f(a):\\n    return a'
     >>> strip_code_fence("  3 ")
     '3'
     """
-    match = _FENCE.match(text)
-    return (match.group(1) if match else text).strip()
+    body = text.strip()
+    if not (body.startswith("```") and body.endswith("```") and len(body) >= 6):
+        return body
+    first_newline = body.find("\n")
+    if first_newline == -1:  # ```3``` on one line
+        return body[3:-3].strip()
+    info = body[3:first_newline].strip()  # the language tag, e.g. "python"
+    if info and not all(c.isalnum() or c in "_+-" for c in info):
+        return body
+    return body[first_newline + 1 : -3].strip()
 
 
 def split_reasoning(text: str) -> tuple[str, str]:
@@ -98,13 +104,23 @@ def split_reasoning(text: str) -> tuple[str, str]:
 
 
 def extract_blocks(answer: str, tag: str) -> list[str]:
-    """Contents of every `<tag>...</tag>` in `answer`, fences and whitespace stripped.
+    """Contents of every complete `<tag>...</tag>` in `answer`, fences and whitespace stripped.
 
-    >>> extract_blocks("<input>1</input> junk <input> 'a' </input>", "input")
+    Scans with `str.find`, so a response full of unclosed tags costs linear time.
+
+    >>> extract_blocks("<input>1</input> junk <input> 'a' </input> <input>open", "input")
     ['1', "'a'"]
     """
-    pattern = re.compile(rf"<{tag}>(.*?)</{tag}>", re.DOTALL)
-    return [strip_code_fence(m) for m in pattern.findall(answer)]
+    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+    blocks: list[str] = []
+    position = 0
+    while (start := answer.find(open_tag, position)) != -1:
+        end = answer.find(close_tag, start + len(open_tag))
+        if end == -1:
+            break
+        blocks.append(strip_code_fence(answer[start + len(open_tag) : end]))
+        position = end + len(close_tag)
+    return blocks
 
 
 def parse_response(text: str, fmt: tuple[TaskType, Role]) -> ParsedResponse:

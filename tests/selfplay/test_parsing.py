@@ -130,3 +130,24 @@ def test_every_reason_used_by_the_parsers_is_declared():
     for reason in ("format", "parse", "no_f", "not_literal", "too_large", "too_few_inputs", "nondeterministic",
                    "timeout", "error", "unrepresentable"):
         assert reason in REJECT_REASONS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("```\nx = 1\n```", "x = 1"),
+        ("```py\n\ndef f(a):\n    return a\n\n```  ", "def f(a):\n    return a"),
+        ("```3```", "3"),
+        ("``` not a fence", "``` not a fence"),
+    ],
+)
+def test_code_fence_variants(text, expected):
+    from azr_safe.selfplay.parsing import strip_code_fence
+
+    assert strip_code_fence(text) == expected
+
+
+def test_pathological_responses_of_unclosed_tags_parse_as_format_errors():
+    # A regex scan would be quadratic here (seconds); the str.find scan is linear.
+    for text in ("<think>" + "<output>" * 20000, "```\n" + " " * 50000, "<think>" + "<code>" * 50000):
+        assert parse_response(text, ("deduction", "solve")).reject_reason == "format"
