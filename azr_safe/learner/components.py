@@ -53,9 +53,11 @@ def build_components(config: AZRConfig, jail: Any, *, model: Any = None, tokeniz
 
 def build_hook(config: AZRConfig) -> PolicyScreeningHook:
     """Monitors always run (their verdicts go to the audit log); the policy decides only when given."""
-    from azr_safe.monitors import build_monitor_suite
+    suite = None
+    if config.monitors != []:
+        from azr_safe.monitors.registry import build_monitor_suite
 
-    suite = None if config.monitors == [] else build_monitor_suite(config.monitors)
+        suite = build_monitor_suite(config.monitors)
     engine = None
     if config.policy is not None:
         from azr_safe.policy import PolicyEngine, load_policy

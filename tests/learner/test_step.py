@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from azr_safe.audit import AuditLog, iter_records, verify_log
-from azr_safe.jail import Jail, load_profile
 from azr_safe.learner.checkpoint import list_checkpoints, load_latest
 from azr_safe.learner.screening import allow
 from azr_safe.learner.trainer import HaltNotAcknowledgedError
 from azr_safe.policy.decision import Decision
 from learner_helpers import make_trainer, tiny_config
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def jail():
-    with Jail(load_profile(REPO / "sandbox" / "default.yaml")) as j:
-        yield j
 
 
 class HaltOn:
