@@ -41,6 +41,13 @@ STRUCTURAL_KEYS: frozenset[str] = frozenset({
 })
 
 
+# Free-text fields: under the `redact` action these are replaced whole by their salted hash.
+FREE_TEXT_KEYS: frozenset[str] = frozenset({
+    "prompt", "reasoning", "answer", "program", "value", "stdout", "stderr", "text", "message", "note",
+    "acknowledgement", "inputs", "outputs",
+})
+
+
 def _luhn_ok(digits: str) -> bool:
     total, parity = 0, len(digits) % 2
     for i, ch in enumerate(digits):
@@ -125,21 +132,22 @@ class Redactor:
         return "".join(pieces)
 
     def redact_tree(self, data: Any, out: list[Redaction], *, whole: bool = False, pointer: str = "") -> Any:
-        """Walk JSON data; redact strings outside STRUCTURAL_KEYS. `whole` hashes entire fields."""
+        """Walk JSON data; redact PII in strings outside STRUCTURAL_KEYS. `whole` hashes FREE_TEXT_KEYS entirely."""
         if isinstance(data, dict):
-            return {
-                k: v if k in STRUCTURAL_KEYS else self.redact_tree(v, out, whole=whole, pointer=f"{pointer}/{_esc(k)}")
-                for k, v in data.items()
-            }
+            return {k: v if k in STRUCTURAL_KEYS else self._redact_item(k, v, out, whole, pointer) for k, v in data.items()}
         if isinstance(data, list):
             return [self.redact_tree(v, out, whole=whole, pointer=f"{pointer}/{i}") for i, v in enumerate(data)]
         if isinstance(data, str) and data:
-            if whole:
+            if whole and pointer.rsplit("/", 1)[-1] in FREE_TEXT_KEYS:
                 d = digest(self.salt, data)
                 out.append(Redaction(pointer=pointer, entity="TEXT", digest=d))
                 return f"<REDACTED:{d}>"
             return self.redact_text(data, pointer, out)
         return data
+
+
+    def _redact_item(self, key: str, value: Any, out: list[Redaction], whole: bool, pointer: str) -> Any:
+        return self.redact_tree(value, out, whole=whole, pointer=f"{pointer}/{_esc(key)}")
 
 
 def _esc(key: str) -> str:
