@@ -36,6 +36,9 @@ CREATE INDEX samples_sample_id ON samples(sample_id);
 CREATE INDEX samples_flagged ON samples(flagged, seq);
 CREATE INDEX samples_step ON samples(step, seq);
 CREATE INDEX samples_action ON samples(action, seq);
+CREATE INDEX samples_flagged_facets ON samples(flagged, action, role, task_type);
+CREATE INDEX samples_role ON samples(role, seq);
+CREATE INDEX samples_task_type ON samples(task_type, seq);
 CREATE INDEX samples_score ON samples(score, seq);
 CREATE INDEX samples_severity ON samples(severity, seq);
 CREATE INDEX flags_seq ON flags(seq);
@@ -62,6 +65,7 @@ class SampleIndex:
         self.unreadable = 0
         self.generation = 0  # bumps whenever rows are added; caches key on it
         self._last_refresh = float("-inf")
+        self._distinct: dict[tuple[str, str], tuple[int, list[str]]] = {}
         self.refresh(force=True)
 
     # ---- building -------------------------------------------------------------------------
@@ -132,7 +136,13 @@ class SampleIndex:
 
     def distinct(self, column: str, table: str = "samples") -> list[str]:
         """Values present in the run, for filter drop-downs (column names are ours, not users')."""
-        return [r[0] for r in self.rows(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1") if r[0] is not None]
+        key = (column, table)
+        with self.lock:
+            cached = self._distinct.get(key)
+            if cached is None or cached[0] != self.generation:
+                values = [r[0] for r in self.rows(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1") if r[0] is not None]
+                cached = self._distinct[key] = (self.generation, values)
+        return cached[1]
 
 
 def _sample_row(seq: int, raw: RawRecord, view: SampleView) -> tuple:
@@ -179,7 +189,7 @@ def _excerpt(view: SampleView) -> str:
             if 0 <= span.start < span.end <= len(text):
                 lo = max(0, span.start - 40)
                 return _squash(("…" if lo else "") + text[lo : span.start + _EXCERPT_CHARS - 40])
-    return _squash(s.reasoning or s.answer or s.program or "")[:_EXCERPT_CHARS]
+    return _squash((s.reasoning or s.answer or s.program or "")[: 2 * _EXCERPT_CHARS])[:_EXCERPT_CHARS]
 
 
 def _squash(text: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
 from azr_safe.review.stats import Series
 
 WIDTH, HEIGHT = 560, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 44, 10, 18, 34
 MAX_POINTS = 400  # per series; longer runs are averaged into buckets so pages stay small
 PALETTE_SIZE = 10
 
@@ -20,7 +22,7 @@ def line_chart(title: str, series: Series, *, y_max: float | None = None, y_labe
     xs = [x for values in points.values() for x, _ in values]
     ys = [y for values in points.values() for _, y in values]
     x0, x1 = min(xs), max(xs)
-    top = y_max if y_max is not None else max(max(ys), 1e-9)
+    top = y_max if y_max is not None else _nice_ceiling(max(ys))
     bottom = min(0.0, min(ys))
     sx = _scale(x0, x1, LEFT, WIDTH - RIGHT)
     sy = _scale(bottom, top, HEIGHT - BOTTOM, TOP)
@@ -52,7 +54,7 @@ def _grid(bottom: float, top: float, sy, y_label: str) -> Markup:
                 LEFT, WIDTH - RIGHT, y, y, LEFT - 4, y + 3, _fmt(v))
         )  # fmt: skip
     if y_label:
-        out.append(Markup('<text class="axis-label" x="4" y="{}">{}</text>').format(TOP + 2, y_label))
+        out.append(Markup('<text class="axis-label" x="4" y="{}">{}</text>').format(TOP - 8, y_label))
     return Markup("").join(out)
 
 
@@ -64,7 +66,8 @@ def _x_axis(x0: float, x1: float, sx) -> Markup:
         out.append(
             Markup('<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>').format(sx(t), y + 14, _fmt(t))
         )
-    out.append(Markup('<text class="axis-label" x="{}" y="{}" text-anchor="end">step</text>').format(WIDTH - RIGHT, y + 14))
+    out.append(Markup('<text class="axis-label" x="{}" y="{}" text-anchor="middle">step</text>').format(
+        (LEFT + WIDTH - RIGHT) // 2, y + 28))
     return Markup("").join(out)
 
 
@@ -98,5 +101,13 @@ def _downsample(values: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
+def _nice_ceiling(v: float) -> float:
+    """The smallest of 1, 2, 4, 5 x 10^k at or above v, so quarter ticks read well."""
+    if v <= 0:
+        return 1.0
+    scale = 10 ** math.floor(math.log10(v))
+    return next(m * scale for m in (1, 2, 4, 5, 10) if m * scale >= v - 1e-12)
+
+
 def _fmt(v: float) -> str:
-    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 and abs(v) >= 1 else f"{v:.2g}"
+    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.3g}"
