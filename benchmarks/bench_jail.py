@@ -1,0 +1,117 @@
+"""Jailed executions per second vs an unisolated multiprocessing exec pool, in the same run.
+
+    .venv/bin/python benchmarks/bench_jail.py                 # all layers this machine has
+    .venv/bin/python benchmarks/bench_jail.py --rounds 3 --programs 400
+
+Workload: small AZR-style programs (sorting, string and dict manipulation, arithmetic), each called
+on its input(s) exactly as self-play does: `f(<input>)`, result as repr.
+
+Baseline (what the AZR reference does): a `multiprocessing.Pool(cores)` whose task is
+`exec(program)` into a fresh dict, `eval(call)`, `repr(result)`; one task per (program, input),
+dispatched one at a time (`imap(chunksize=1)`, like pebble's `map`). No isolation, no timeout
+enforcement. A second, optimistic baseline uses Pool's default chunking.
+
+Jail: `Jail(JailConfig())` with every layer on (nsjail + cgroups where permitted, uid drop,
+Landlock, seccomp, rlimits); one forked child per program, all of its inputs in that child.
+
+Reported: evaluations per second (one evaluation = one f(input)); ratio = jail / reference-like pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+PROGRAMS = [
+    ("def f(xs):\n    return sorted(xs, key=lambda v: (v % 3, v))", "[5, 3, 8, 1, 9, 2]"),
+    ("def f(s):\n    return ''.join(reversed(s)).upper()", "'hello world'"),
+    ("def f(d):\n    return {v: k for k, v in d.items()}", "{'a': 1, 'b': 2}"),
+    ("def f(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a", "30"),
+    ("import math\ndef f(x, y):\n    return math.gcd(x, y), x * y // math.gcd(x, y)", "84, 36"),
+    ("from collections import Counter\ndef f(s):\n    return Counter(s).most_common(2)", "'mississippi'"),
+    ("def f(xs):\n    return [x * x for x in xs if x % 2]", "list(range(10))"),
+    ("def f(s, k):\n    return [s[i:i + k] for i in range(0, len(s), k)]", "'abcdefgh', 3"),
+]
+INDUCTION_INPUTS = 10
+
+
+def _reference_task(job: tuple[str, str]) -> str:
+    program, call = job
+    namespace: dict = {}
+    exec(program, namespace)  # noqa: S102 - this IS the unisolated baseline
+    return repr(eval(call, namespace))  # noqa: S307
+
+
+def make_jobs(n_programs: int, inputs_per_program: int) -> list[tuple[str, list[str]]]:
+    jobs = []
+    for i in range(n_programs):
+        program, arg = PROGRAMS[i % len(PROGRAMS)]
+        program = f"# task {i}\n{program}"  # distinct sources, as in self-play
+        jobs.append((program, [arg] * inputs_per_program))
+    return jobs
+
+
+def bench_pool(jobs, cores: int, chunked: bool) -> float:
+    flat = [(program, f"f({arg})") for program, args in jobs for arg in args]
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        pool.map(_reference_task, flat[:50])  # warm-up
+        started = time.perf_counter()
+        out = pool.map(_reference_task, flat) if chunked else list(pool.imap(_reference_task, flat, chunksize=1))
+        elapsed = time.perf_counter() - started
+    assert len(out) == len(flat)
+    return len(flat) / elapsed
+
+
+def bench_jail(jail, jobs) -> float:
+    jail.evaluate_many(jobs[:50])  # warm-up
+    started = time.perf_counter()
+    results = jail.evaluate_many(jobs)
+    elapsed = time.perf_counter() - started
+    bad = [r for rs in results for r in rs if r.status != "ok"]
+    assert not bad, bad[:3]
+    return sum(len(args) for _, args in jobs) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--programs", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--children-per-worker", type=int, default=4)
+    args = parser.parse_args()
+
+    from azr_safe.jail import Jail, JailConfig
+
+    config = JailConfig(workers=max(2, args.cores), children_per_worker=args.children_per_worker)
+    with Jail(config) as jail:
+        active = [layer.name for layer in jail.layers.layers if layer.active]
+        print(f"jail layers active: {', '.join(active)}; workers={config.workers} "
+              f"children/worker={config.children_per_worker}; cores={args.cores}")
+        for label, per_program in (("deduction-like (1 input/program)", 1),
+                                   (f"induction-like ({INDUCTION_INPUTS} inputs/program)", INDUCTION_INPUTS)):
+            jobs = make_jobs(args.programs if per_program == 1 else args.programs // 4, per_program)
+            ratios, rows = [], []
+            for _ in range(args.rounds):
+                ref = bench_pool(jobs, args.cores, chunked=False)
+                chunked = bench_pool(jobs, args.cores, chunked=True)
+                jailed = bench_jail(jail, jobs)
+                ratios.append(jailed / ref)
+                rows.append((jailed, ref, chunked))
+            jailed, ref, chunked = (statistics.median(col) for col in zip(*rows))
+            print(f"\n{label}, {sum(len(a) for _, a in jobs)} evaluations, median of {args.rounds} rounds")
+            print(f"  jail (all layers)              {jailed:8.0f} eval/s")
+            print(f"  reference pool (imap, chunk=1) {ref:8.0f} eval/s")
+            print(f"  optimistic pool (map, chunked) {chunked:8.0f} eval/s")
+            print(f"  ratio jail / reference pool    {statistics.median(ratios):8.2f}x"
+                  f"   (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
+            print(f"  ratio jail / optimistic pool   {jailed / chunked:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
