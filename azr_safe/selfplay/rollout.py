@@ -17,7 +17,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from azr_safe.generation.base import Generation, GenerationRequest, Generator
 from azr_safe.selfplay.buffers import TaskBuffers
@@ -53,6 +53,18 @@ class RolloutConfig(BaseModel):
     )
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     rewards: RewardConfig = Field(default_factory=RewardConfig)
+
+    @model_validator(mode="after")
+    def _check(self) -> RolloutConfig:
+        need = self.validation.induction_min_inputs
+        if "induction" in self.task_types and self.induction_num_inputs < need:
+            raise ValueError(
+                f"induction_num_inputs ({self.induction_num_inputs}) is below validation.induction_min_inputs "
+                f"({need}), so every induction proposal would be rejected; ask for at least {need} inputs"
+            )
+        if len(set(self.task_types)) != len(self.task_types) or not self.task_types:
+            raise ValueError(f"task_types must list distinct task types, got {self.task_types}")
+        return self
 
 
 @dataclass

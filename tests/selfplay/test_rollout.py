@@ -143,3 +143,13 @@ def test_the_same_step_through_the_real_jail_gives_the_same_rewards(jail):
         (s.sample_id, s.reward, s.reject_reason) for s in fake.samples
     ]
     assert [t.outputs for _, t in real.candidates] == [t.outputs for _, t in fake.candidates]
+
+
+def test_config_refuses_asking_for_fewer_induction_inputs_than_validation_needs():
+    with pytest.raises(ValueError, match="induction_num_inputs"):
+        RolloutConfig(induction_num_inputs=4)
+    RolloutConfig(induction_num_inputs=4, task_types=["deduction"])  # fine without induction
+    with pytest.raises(ValueError, match="distinct"):
+        RolloutConfig(task_types=["deduction", "deduction"])
+    with pytest.raises(ValueError):
+        RolloutConfig(propose_batchsize=2)  # typo: extra fields are forbidden
