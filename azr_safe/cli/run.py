@@ -35,6 +35,8 @@ def run(
     data = read_mapping(path)
     overrides = {"policy": str(policy) if policy else None, "steps": steps, "out_dir": str(out) if out else None}
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if resume:
+        _check_resumable(Path(data.get("out_dir", "runs/cpu-demo")))
     with _start_jail(data, unsafe_no_jail, console) as jail:
         from azr_safe.learner.components import build_components
         from azr_safe.learner.config import config_from_mapping
@@ -57,6 +59,16 @@ def _resolve_config(config: Path) -> Path:
     if config == DEFAULT_CONFIG and not config.exists():
         return _REPO_ROOT / DEFAULT_CONFIG
     return config
+
+
+def _check_resumable(out_dir: Path) -> None:
+    """Fail before the jail and the model start when there is nothing to resume."""
+    from azr_safe.learner.errors import CheckpointError
+
+    ckpts = out_dir / "checkpoints"
+    if not ckpts.is_dir() or not any(p.name.startswith("step-") for p in ckpts.iterdir()):
+        raise CheckpointError(f"no checkpoint under {str(ckpts)!r} to resume from",
+                              hint="run without --resume to start a new run")
 
 
 def _start_jail(data: dict[str, Any], unsafe_no_jail: bool, console: Console) -> Any:

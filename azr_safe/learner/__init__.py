@@ -19,12 +19,12 @@ _EXPORTS = {
     "Screened": "screening",
     "review_batch": "screening",
     "TrainerState": "checkpoint",
-    "CheckpointError": "checkpoint",
+    "CheckpointError": "errors",
     "save_checkpoint": "checkpoint",
     "load_latest": "checkpoint",
     "Trainer": "trainer",
     "Components": "trainer",
-    "HaltNotAcknowledgedError": "trainer",
+    "HaltNotAcknowledgedError": "errors",
     "build_components": "components",
 }
 

@@ -26,16 +26,10 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from safetensors.torch import load_file, save_file
 
-from azr_safe.errors import UserFacingError
+from azr_safe.learner.errors import CheckpointError
 
 STATE_FILE = "state.json"
 PREFIX = "step-"
-
-
-class CheckpointError(UserFacingError):
-    """A checkpoint is missing, unreadable or belongs to another config."""
-
-    code = "AZR010"
 
 
 class HaltInfo(BaseModel):

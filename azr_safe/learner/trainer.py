@@ -26,11 +26,11 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import torch
 
-from azr_safe.errors import UserFacingError
+from azr_safe.learner.errors import CheckpointError, HaltNotAcknowledgedError
 from azr_safe.generation.tokens import pad_token_id
 from azr_safe.learner.batch import make_batch, policy_logps
 from azr_safe.learner.auditing import RunAudit
-from azr_safe.learner.checkpoint import (PREFIX, CheckpointError, HaltInfo, LoadedCheckpoint, TrainerState, list_checkpoints,
+from azr_safe.learner.checkpoint import (PREFIX, HaltInfo, LoadedCheckpoint, TrainerState, list_checkpoints,
                                          load_latest, restore_rng, save_checkpoint)
 from azr_safe.learner.config import AZRConfig
 from azr_safe.learner.metrics import MetricsWriter, sample_counts
@@ -42,12 +42,6 @@ from azr_safe.selfplay.buffers import TaskBuffers
 from azr_safe.selfplay.objective import policy_loss
 from azr_safe.selfplay.rollout import RolloutItem, RolloutResult, rollout_step
 from azr_safe.selfplay.sample import Triplet
-
-
-class HaltNotAcknowledgedError(UserFacingError):
-    """The run halted on a policy rule; resuming needs an explicit acknowledgement."""
-
-    code = "AZR011"
 
 
 @runtime_checkable
@@ -80,6 +74,7 @@ class LossPlan(NamedTuple):
     keep: list[bool]  # False: dropped (out of loss and normalizer) or empty completion
     vetoed: list[bool]  # True: A = 0 and no entropy/KL signal, tokens stay in the normalizer
     lengths: list[int]  # completion tokens per sample
+    normalizer: int  # Σ completion tokens of kept samples over the whole step (all processes)
 
 
 def apply_decision(action: str) -> tuple[bool, bool, bool]:
@@ -143,7 +138,8 @@ class Trainer:
         record: dict[str, Any] = {"step": s, "attempt": self.state.attempt,
                                   **sample_counts([it.sample for it in items], result.samples, screened),
                                   "rollout": result.metrics}
-        halt = next((x.decision for x in screened if x.decision.action == "halt"), None)
+        halts = self._gather([x.decision for x in screened if x.decision.action == "halt"])
+        halt = halts[0] if halts else None  # a halt on any process stops every process
         if halt is not None:
             return self._halt(record, halt, start)
         with self.clock.phase("learning"):
@@ -178,21 +174,28 @@ class Trainer:
 
         Dropped and vetoed samples stay out of μ and σ; vetoed ones get A = 0 but keep their tokens in
         the normalizer; dropped ones leave the loss and the normalizer."""
-        effects = [apply_decision(x.decision.action) for x in screened]
-        vetoed = [v for v, _, _ in effects]
-        lengths = [len(item.completion_ids) for item in items]
-        keep = [not d and n > 0 for (_, d, _), n in zip(effects, lengths, strict=True)]
-        samples = [item.sample for item in items]
-        advantages = trr_plus_plus_advantages(
-            [s.reward for s in samples], [(s.task_type, s.role) for s in samples],
-            keep=keep, vetoed=vetoed, lengths=lengths, whitening=self.config.advantages.whitening,
-            eps=self.config.advantages.eps)
-        return LossPlan(advantages, keep, vetoed, lengths)
+        rows = []
+        for item, x in zip(items, screened, strict=True):
+            vetoed, dropped, _ = apply_decision(x.decision.action)
+            n = len(item.completion_ids)
+            rows.append((item.sample.reward, (item.sample.task_type, item.sample.role), not dropped and n > 0,
+                         vetoed, n))
+        # with several processes, μ, σ and the token normalizer are over the global batch
+        everyone = self._gather(rows)
+        offset = sum(self._gather([len(rows)])[: self.accelerator.process_index])
+        rewards, groups, keep, vetoed, lengths = (list(col) for col in zip(*everyone)) if everyone else ([],) * 5
+        advantages = trr_plus_plus_advantages(rewards, groups, keep=keep, vetoed=vetoed, lengths=lengths,
+                                              whitening=self.config.advantages.whitening,
+                                              eps=self.config.advantages.eps)
+        mine = slice(offset, offset + len(rows))
+        normalizer = sum(n for k, n in zip(keep, lengths) if k)  # DAPO: every kept token of the step
+        return LossPlan(advantages[mine], keep[mine], vetoed[mine], lengths[mine], normalizer)
 
     def backward(self, items: list[RolloutItem], plan: LossPlan) -> dict[str, Any]:
         """Accumulate the gradient of the PPO-clip loss over micro-batches (grads left in `.grad`)."""
         order = [i for i, k in enumerate(plan.keep) if k]
-        n_tokens = sum(plan.lengths[i] for i in order)  # DAPO normalizer: every kept token of the step
+        n_tokens = plan.normalizer
+        scale = self.accelerator.num_processes  # DDP averages gradients over processes; undo that
         stats: dict[str, Any] = {"loss": 0.0, "n_tokens": n_tokens, "n_trained": len(order),
                                  "n_vetoed": sum(plan.vetoed), "n_dropped": len(items) - len(order),
                                  "advantages": [round(float(a), 4) for a in plan.advantages]}
@@ -219,7 +222,7 @@ class Trainer:
             loss, mb_stats = policy_loss(logps, old, plan.advantages[idx].to(logps.device), batch.completion_mask,
                                          config=self.config.objective, entropy=entropy, ref_logprobs=ref,
                                          normalizer=n_tokens)
-            self.accelerator.backward(loss)
+            self.accelerator.backward(loss * scale)
             stats["loss"] += float(loss.detach())
             clip_fracs.append(mb_stats["clip_frac"])
         stats["clip_frac"] = sum(clip_fracs) / len(clip_fracs)
@@ -230,6 +233,14 @@ class Trainer:
             return None
         with torch.no_grad():
             return policy_logps(self.ref_model, batch, temperature, False)[0]
+
+    def _gather(self, rows: list[Any]) -> list[Any]:
+        """The concatenation of `rows` over every process (just `rows` with one process)."""
+        if self.accelerator.num_processes == 1:
+            return rows
+        from accelerate.utils import gather_object
+
+        return gather_object(rows)
 
     def _reference_model(self) -> torch.nn.Module | None:
         """A frozen copy of the initial policy, only when a KL penalty is asked for (AZR uses none)."""
@@ -242,10 +253,10 @@ class Trainer:
     def _update_buffers(self, result: RolloutResult, screened: list[Screened]) -> int:
         """Valid proposals enter their buffer unless a decision on the proposal, or on any of the
         learnability rollouts that solved it, quarantined the task."""
-        quarantined: list[Triplet] = [s.triplet for s, x in zip(result.samples, screened, strict=True)
-                                      if s.triplet is not None and apply_decision(x.decision.action)[2]]
+        quarantined: list[Triplet] = self._gather([s.triplet for s, x in zip(result.samples, screened, strict=True)
+                                                   if s.triplet is not None and apply_decision(x.decision.action)[2]])
         added = 0
-        for _, triplet in result.candidates:
+        for triplet in self._gather([t for _, t in result.candidates]):  # every process keeps the same buffers
             if triplet not in quarantined:
                 added += int(self.buffers.add(triplet))
         return added
