@@ -58,10 +58,26 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_DIGIT = re.compile(r"\d")
+_KEY_PREFIXES = ("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "xox", "AIza")
+
+
+def _may_contain(entity: str, text: str, has_digit: bool) -> bool:
+    """Cheap prefilters: most traces have no '@' or key prefix, so their patterns need not run."""
+    if entity == "EMAIL_ADDRESS":
+        return "@" in text
+    if entity == "API_KEY":
+        return any(prefix in text for prefix in _KEY_PREFIXES)
+    return has_digit
+
+
 def regex_pii_spans(text: str) -> list[Span]:
     """Fallback detector: conservative regexes, card numbers only when the Luhn check passes."""
     spans: list[Span] = []
+    has_digit = _DIGIT.search(text) is not None
     for entity, pattern in _FALLBACK_PATTERNS:
+        if not _may_contain(entity, text, has_digit):
+            continue
         for m in pattern.finditer(text):
             if entity == "CREDIT_CARD" and not _luhn_ok(re.sub(r"\D", "", m.group())):
                 continue
