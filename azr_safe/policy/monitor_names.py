@@ -16,7 +16,7 @@ BUILTIN_MONITOR_NAMES: frozenset[str] = frozenset(
     {
         "reasoning_patterns",
         "reasoning_classifier",
-        "reasoning_judge",
+        "judge",
         "code_ast",
         "sandbox_violation",
         "reward_signals",
