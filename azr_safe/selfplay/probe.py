@@ -30,6 +30,8 @@ def probe(
     solve: Annotated[int, typer.Option(min=0, help="Solver tasks per task type per step.")] = 2,
     n: Annotated[int, typer.Option(min=1, help="Learnability rollouts per valid proposal.")] = 4,
     structured: Annotated[bool, typer.Option(help="Force the answer format with the grammar.")] = True,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Token budget of every response.")] = 192,
+    task_types: Annotated[str, typer.Option(help="Comma-separated task types to run.")] = "deduction,abduction,induction",
     seed: Annotated[int, typer.Option(help="Seeds sampling and buffer draws.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Append one JSON line of metrics per step here.")] = None,
 ) -> None:
@@ -47,7 +49,14 @@ def probe(
         torch.manual_seed(seed)
         policy, tokenizer = load_policy_model({"name": model})
         generator = HFGenerator(policy, tokenizer, structured=structured)
-        config = RolloutConfig(propose_batch_size=propose, solve_batch_size=solve, n_learnability=n)
+        try:
+            config = RolloutConfig(
+                task_types=[t.strip() for t in task_types.split(",")], propose_batch_size=propose,
+                solve_batch_size=solve, n_learnability=n, structured=structured,
+                max_new_tokens_propose=max_new_tokens, max_new_tokens_solve=max_new_tokens,
+            )
+        except ValueError as err:  # pydantic's ValidationError: show the first problem on one line
+            raise typer.BadParameter(str(err).splitlines()[-2].strip()) from None
         buffers, rng = TaskBuffers(), random.Random(seed)
         totals: dict[str, float] = defaultdict(float)
         for step in range(steps):

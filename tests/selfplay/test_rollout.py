@@ -153,3 +153,11 @@ def test_config_refuses_asking_for_fewer_induction_inputs_than_validation_needs(
         RolloutConfig(task_types=["deduction", "deduction"])
     with pytest.raises(ValueError):
         RolloutConfig(propose_batchsize=2)  # typo: extra fields are forbidden
+
+
+def test_every_sample_round_trips_through_json_for_the_audit_log():
+    from azr_safe.selfplay.sample import Sample
+
+    result, _, _ = run()
+    for sample in result.samples:
+        assert Sample.model_validate_json(sample.model_dump_json()) == sample
