@@ -14,6 +14,15 @@ enforcement. A second, optimistic baseline uses Pool's default chunking.
 Jail: `Jail(JailConfig())` with every layer on (nsjail + cgroups where permitted, uid drop,
 Landlock, seccomp, rlimits); one forked child per program, all of its inputs in that child.
 
+Workloads:
+  * deduction-like: one input per program (the worst case for a fork per program);
+  * induction-like: ten inputs per program (one child runs all ten);
+  * AZR-step mix: the executions of one AZR step with 64 tasks per (type, role), as the paper
+    sizes it: every proposal run twice (determinism; induction proposals on 10 inputs), abduction
+    solutions once, induction solutions on 5 hidden pairs. Deduction solutions are literal
+    predictions, compared without execution by both (the reference eval()s them in the trainer),
+    so they are not counted. 1920 evaluations in 512 jailed children.
+
 Reported: evaluations per second (one evaluation = one f(input)); ratio = jail / reference-like pool.
 """
 
@@ -57,6 +66,16 @@ def make_jobs(n_programs: int, inputs_per_program: int) -> list[tuple[str, list[
     return jobs
 
 
+def make_azr_step(per_type: int = 64) -> list[tuple[str, list[str]]]:
+    """(program, inputs) per child, in the proportions of one AZR step (see the module docstring)."""
+    ded = make_jobs(per_type, 1)
+    abd = make_jobs(per_type, 1)
+    ind = make_jobs(per_type, INDUCTION_INPUTS)
+    proposals = [job for job in ded + abd + ind for _ in range(2)]  # evaluate_twice
+    solutions = make_jobs(per_type, 1) + make_jobs(per_type, 5)  # abduction, induction
+    return proposals + solutions
+
+
 def bench_pool(jobs, cores: int, chunked: bool) -> float:
     flat = [(program, f"f({arg})") for program, args in jobs for arg in args]
     with multiprocessing.get_context("fork").Pool(cores) as pool:
@@ -93,9 +112,12 @@ def main() -> None:
         active = [layer.name for layer in jail.layers.layers if layer.active]
         print(f"jail layers active: {', '.join(active)}; workers={config.workers} "
               f"children/worker={config.children_per_worker}; cores={args.cores}")
-        for label, per_program in (("deduction-like (1 input/program)", 1),
-                                   (f"induction-like ({INDUCTION_INPUTS} inputs/program)", INDUCTION_INPUTS)):
-            jobs = make_jobs(args.programs if per_program == 1 else args.programs // 4, per_program)
+        workloads = [
+            ("deduction-like (1 input/program)", make_jobs(args.programs, 1)),
+            (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(args.programs // 4, INDUCTION_INPUTS)),
+            ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
+        ]
+        for label, jobs in workloads:
             ratios, rows = [], []
             for _ in range(args.rounds):
                 ref = bench_pool(jobs, args.cores, chunked=False)

@@ -21,7 +21,7 @@ import gc
 import json
 import os
 import resource
-import selectors
+import select
 import signal
 import sys
 import time
@@ -303,7 +303,8 @@ class Worker:
     def __init__(self, cfg, devnull):
         self.cfg = cfg
         self.cap = cfg["output_limit"]
-        self.sel = selectors.DefaultSelector()
+        self.epoll = select.epoll()
+        self.watched = {}  # fd -> (child, stream name): raw epoll, cheaper per child than selectors
         self.queue = []
         self.children = {}
         self.inbuf = bytearray()
@@ -315,7 +316,7 @@ class Worker:
         data = os.read(0, 1 << 16)
         if not data:
             self.closing = True
-            self.sel.unregister(0)
+            self.forget(0)
             return
         self.inbuf += data
         while b"\n" in self.inbuf:
@@ -340,13 +341,13 @@ class Worker:
                 os._exit(HARNESS_FAILED_EXIT)  # the program broke the harness (closed its fds, ...)
         for r, w in pipes.values():
             os.close(w)
-            fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)  # not ioctl
+            fcntl.fcntl(r, fcntl.F_SETFL, os.O_NONBLOCK)  # fcntl, not ioctl (ioctl is ENOTTY)
         pidfd = os.pidfd_open(pid)
         child = Child(req, pid, pidfd, pipes, req["timeout_s"])
         self.children[pid] = child
         for name, (r, _) in pipes.items():
-            self.sel.register(r, selectors.EVENT_READ, (child, name))
-        self.sel.register(pidfd, selectors.EVENT_READ, (child, "exit"))
+            self.watch(r, child, name)
+        self.watch(pidfd, child, "exit")
 
     # -- child output
     def pump(self, child, name):
@@ -371,9 +372,13 @@ class Worker:
                     child.lines_seen = lines
                     child.deadline = time.monotonic() + child.timeout_s + 0.05
 
+    def watch(self, fd, child, name):
+        self.watched[fd] = (child, name)
+        self.epoll.register(fd, select.EPOLLIN)
+
     def forget(self, fd):
-        if fd in self.sel.get_map():
-            self.sel.unregister(fd)
+        if self.watched.pop(fd, None) is not None:
+            self.epoll.unregister(fd)
 
     def kill(self, child, reason):
         if child.killed is None:
@@ -388,7 +393,7 @@ class Worker:
             pass
 
     def reap(self, child):
-        self.sel.unregister(child.pidfd)
+        self.forget(child.pidfd)
         for name, (r, _) in child.pipes.items():
             try:
                 self.pump(child, name)
@@ -407,12 +412,13 @@ class Worker:
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "cpu_s": usage.ru_utime + usage.ru_stime,
+            "minflt": usage.ru_minflt,
             "wall_s": time.monotonic() - child.started,
         }
         write_all(1, json.dumps(response).encode() + b"\n")
 
     def serve(self):
-        self.sel.register(0, selectors.EVENT_READ, (None, "stdin"))
+        self.watch(0, None, "stdin")
         max_children = self.cfg["max_children"]
         while not (self.closing and not self.children and not self.queue):
             while self.queue and len(self.children) < max_children:
@@ -423,8 +429,10 @@ class Worker:
                     self.kill(child, "timeout")
             deadlines = [c.deadline for c in self.children.values() if c.killed is None]
             wait = max(0.0, min(deadlines) - now) if deadlines else None
-            for key, _ in self.sel.select(wait):
-                child, name = key.data
+            for fd, _ in self.epoll.poll(-1 if wait is None else wait):
+                if fd not in self.watched:
+                    continue  # already drained and closed while handling an earlier event
+                child, name = self.watched[fd]
                 if name == "stdin":
                     self.read_stdin()
                 elif name == "exit":
