@@ -1,4 +1,4 @@
-"""Grading of solver responses through the jail (AZR paper §3.3.2, r_solve).
+"""Grading of solver responses through the jail (AZR paper §3.3.4, answer verification; r_solve).
 
 - deduction: the predicted output equals the gold output (value equality, decided in the jail);
 - abduction: f(predicted input) equals the gold output: *any* input that gives it counts;

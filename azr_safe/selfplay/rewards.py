@@ -1,4 +1,4 @@
-"""AZR rewards (paper §3.3.2): proposer learnability, solver correctness, format-aware composite.
+"""AZR rewards (paper §3.1, reward design): proposer learnability, solver correctness, format-aware composite.
 
 Names follow the paper: `s̄` (`solve_rate`) is the mean success of n solver rollouts on a proposed
 task, `r_propose = 1 − s̄` unless s̄ ∈ {0, 1}, `r_solve = 1[y = y*]`, and the composite `R(y)` of
