@@ -11,6 +11,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ CREATE INDEX labels_sample ON labels(sample_id, seq);
 """
 _EXCERPT_CHARS = 160
 UNCATEGORIZED = "uncategorized"
+_MEMO_ENTRIES = 512
 
 
 class SampleIndex:
@@ -65,7 +67,7 @@ class SampleIndex:
         self.unreadable = 0
         self.generation = 0  # bumps whenever rows are added; caches key on it
         self._last_refresh = float("-inf")
-        self._distinct: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        self._memo: dict[Any, tuple[int, float, Any]] = {}
         self.refresh(force=True)
 
     # ---- building -------------------------------------------------------------------------
@@ -79,11 +81,13 @@ class SampleIndex:
             self.segments = source.find_segments(self.run_dir)
             if not self.segments:
                 return 0
-            records, self.position = source.read_new_records(self.segments, self.position)
-            if records:
+            added = 0
+            for records, self.position in source.read_new_records(self.segments, self.position):
                 self._ingest(records)
+                added += len(records)
+            if added:
                 self.generation += 1
-            return len(records)
+            return added
 
     def _ingest(self, records: list[RawRecord]) -> None:
         sample_rows, flag_rows, label_rows = [], [], []
@@ -93,15 +97,16 @@ class SampleIndex:
             event = source.event_of(raw.record)
             try:
                 if event == "sample":
-                    view = source.sample_view(raw.record)
-                    sample_rows.append(_sample_row(seq, raw, view))
-                    flag_rows.extend(_flag_rows(seq, view))
+                    row = _sample_row(seq, raw)
+                    flags = _flag_rows(seq, raw.record.get("verdicts") or [])
+                    sample_rows.append(row)  # only now: a malformed record adds neither
+                    flag_rows.extend(flags)
                 elif event == "review_label":
                     lab = source.label_view(raw.record)
                     label_rows.append((seq, lab.sample_id, lab.label, lab.note, lab.reviewer, lab.timestamp))
                 elif event == "_unreadable":
                     self.unreadable += 1
-            except (ValidationError, KeyError, TypeError):
+            except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
                 self.unreadable += 1
         with self.db:
             self.db.executemany(f"INSERT INTO samples VALUES ({','.join('?' * 25)})", sample_rows)
@@ -136,60 +141,77 @@ class SampleIndex:
 
     def distinct(self, column: str, table: str = "samples") -> list[str]:
         """Values present in the run, for filter drop-downs (column names are ours, not users')."""
-        key = (column, table)
+        sql = f"SELECT DISTINCT {column} FROM {table} ORDER BY 1"
+        return self.memo(("distinct", sql), lambda: [r[0] for r in self.rows(sql) if r[0] is not None])
+
+    def memo(self, key: Any, compute: Callable[[], Any], max_age_s: float = 0.0) -> Any:
+        """`compute()` cached until new records arrive, or for `max_age_s` even if they do."""
+        now = time.monotonic()
         with self.lock:
-            cached = self._distinct.get(key)
-            if cached is None or cached[0] != self.generation:
-                values = [r[0] for r in self.rows(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1") if r[0] is not None]
-                cached = self._distinct[key] = (self.generation, values)
-        return cached[1]
+            generation = self.generation
+            hit = self._memo.get(key)
+        if hit is not None and (hit[0] == generation or now - hit[1] < max_age_s):
+            return hit[2]
+        value = compute()
+        with self.lock:
+            if len(self._memo) > _MEMO_ENTRIES:
+                self._memo.clear()
+            self._memo[key] = (generation, now, value)
+        return value
 
 
-def _sample_row(seq: int, raw: RawRecord, view: SampleView) -> tuple:
-    s, d = view.sample, view.decision
-    actions = set(d.actions) | {d.action} if d else set()
-    action = d.action if d else "allow"
-    flagged = action != "allow" or any(v.flagged for v in view.verdicts)
-    first = s.executions[0] if s.executions else None
-    violation = next((e.violation for e in s.executions if e.violation), None)
-    categories = sorted({c for v in view.verdicts for c in v.labels})
+# The index reads plain dicts (pydantic validation would double the build time on 100k records);
+# coercions below keep column types sound, and the detail page validates the full record.
+def _sample_row(seq: int, raw: RawRecord) -> tuple:
+    r = raw.record
+    s, d, verdicts = r["sample"], r.get("decision") or {}, r.get("verdicts") or []
+    action = str(d.get("action") or "allow")
+    actions = {*map(str, d.get("actions") or []), action}
+    flagged = action != "allow" or any(v.get("flagged") for v in verdicts)
+    runs = s.get("executions") or []
+    violation = next((str(e["violation"]) for e in runs if e.get("violation")), None)
+    categories = sorted({str(c) for v in verdicts for c in v.get("labels") or []})
+    solve_rate = s.get("solve_rate")
     return (
-        seq, raw.segment, raw.offset, raw.length, view.audit_seq,
-        s.sample_id, s.step, s.role, s.task_type,
+        seq, raw.segment, raw.offset, raw.length, r.get("seq"),
+        str(s["sample_id"]), int(s["step"]), str(s["role"]), str(s["task_type"]),
         action, SEVERITY.get(action, 0), int(flagged),
         int("veto_reward" in actions), int("drop_sample" in actions),
         int("quarantine_task" in actions), int("halt" in actions),
-        s.reward, s.solve_rate, int(s.valid), first.status if first else None, violation,
-        _top_score(view), ",".join(d.rule_ids) if d else "", ",".join(categories), _excerpt(view),
+        float(s.get("reward") or 0.0), None if solve_rate is None else float(solve_rate),
+        int(bool(s.get("valid", True))), str(runs[0].get("status")) if runs else None, violation,
+        _top_score(verdicts), ",".join(map(str, d.get("rule_ids") or [])), ",".join(categories), _excerpt(s, verdicts),
     )  # fmt: skip
 
 
-def _flag_rows(seq: int, view: SampleView) -> list[tuple]:
+def _flag_rows(seq: int, verdicts: list[dict]) -> list[tuple]:
     rows = []
-    for v in view.verdicts:
-        for category in v.labels:
-            rows.append((seq, v.monitor, category, float(v.scores.get(category, 0.0))))
-        if v.flagged and not v.labels:
-            rows.append((seq, v.monitor, UNCATEGORIZED, max(v.scores.values(), default=0.0)))
+    for v in verdicts:
+        scores = v.get("scores") or {}
+        for category in v.get("labels") or []:
+            rows.append((seq, str(v.get("monitor")), str(category), float(scores.get(category, 0.0))))
+        if v.get("flagged") and not v.get("labels"):
+            rows.append((seq, str(v.get("monitor")), UNCATEGORIZED, float(max(scores.values(), default=0.0))))
     return rows
 
 
-def _top_score(view: SampleView) -> float:
-    labelled = [v.scores.get(c, 0.0) for v in view.verdicts for c in v.labels]
-    return float(max(labelled or [max(v.scores.values(), default=0.0) for v in view.verdicts] or [0.0]))
+def _top_score(verdicts: list[dict]) -> float:
+    labelled = [(v.get("scores") or {}).get(c, 0.0) for v in verdicts for c in v.get("labels") or []]
+    every = [max((v.get("scores") or {}).values(), default=0.0) for v in verdicts]
+    return float(max(labelled or every or [0.0]))
 
 
-def _excerpt(view: SampleView) -> str:
+def _excerpt(s: dict, verdicts: list[dict]) -> str:
     """A short text for the list: the first evidence span in context, else the trace's start."""
-    s = view.sample
-    texts = {"reasoning": s.reasoning, "answer": s.answer, "program": s.program or ""}
-    for v in view.verdicts:
-        for span in v.spans:
-            text = texts.get(span.field, "")
-            if 0 <= span.start < span.end <= len(text):
-                lo = max(0, span.start - 40)
-                return _squash(("…" if lo else "") + text[lo : span.start + _EXCERPT_CHARS - 40])
-    return _squash((s.reasoning or s.answer or s.program or "")[: 2 * _EXCERPT_CHARS])[:_EXCERPT_CHARS]
+    texts = {f: str(s.get(f) or "") for f in ("reasoning", "answer", "program")}
+    for v in verdicts:
+        for span in v.get("spans") or []:
+            text, start, end = texts.get(span.get("field"), ""), span.get("start", -1), span.get("end", -1)
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                lo = max(0, start - 40)
+                return _squash(("…" if lo else "") + text[lo : start + _EXCERPT_CHARS - 40])
+    first = texts["reasoning"] or texts["answer"] or texts["program"]
+    return _squash(first[: 2 * _EXCERPT_CHARS])[:_EXCERPT_CHARS]
 
 
 def _squash(text: str) -> str:

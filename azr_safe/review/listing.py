@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
 from typing import NamedTuple
 
 from azr_safe.review.index import SampleIndex
@@ -45,12 +44,11 @@ def list_page(index: SampleIndex, q: ListQuery) -> ListPage:
 
 def facets(index: SampleIndex, q: ListQuery) -> list[Facet]:
     """Counts per category, monitor, action, role and task type, each under the other filters."""
-    return list(_facets_cached(index, index.generation, q.model_copy(update={"page": 1, "sort": "seq"})))
+    key = q.model_copy(update={"page": 1, "sort": "seq", "order": "asc", "per_page": 50})
+    return index.memo(("facets", key), lambda: _facets(index, key))
 
 
-@lru_cache(maxsize=256)
-def _facets_cached(index: SampleIndex, generation: int, q: ListQuery) -> tuple[Facet, ...]:
-    del generation  # part of the cache key only: new records invalidate cached counts
+def _facets(index: SampleIndex, q: ListQuery) -> list[Facet]:
     out = []
     for name in ("category", "monitor"):
         where, args = where_clause(q, skip=name)
@@ -64,7 +62,7 @@ def _facets_cached(index: SampleIndex, generation: int, q: ListQuery) -> tuple[F
         where, args = where_clause(q, skip=name)
         rows = index.rows(f"SELECT s.{name}, COUNT(*) FROM samples s WHERE {where} GROUP BY 1 ORDER BY 2 DESC", args)
         out.append(Facet(name, [(r[0], r[1]) for r in rows]))
-    return tuple(out)
+    return out
 
 
 def neighbours(index: SampleIndex, q: ListQuery, seq: int) -> tuple[str | None, str | None]:

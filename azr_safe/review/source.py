@@ -70,8 +70,13 @@ def find_segments(run_dir: Path) -> list[Path]:
     return [path for _, path in list_segments(run_dir)]
 
 
-def read_new_records(segments: list[Path], start: Position) -> tuple[list[RawRecord], Position]:
-    """Every complete line from `start` on. A torn last line is left for a later call."""
+def read_new_records(
+    segments: list[Path], start: Position, batch: int = 2000
+) -> Iterator[tuple[list[RawRecord], Position]]:
+    """Complete lines from `start` on, in batches, each with the position after it.
+
+    Batches keep memory flat on 100k-record logs. A torn last line is left for a later call.
+    """
     out: list[RawRecord] = []
     pos = start
     for seg_no in range(start.segment, len(segments)):
@@ -84,8 +89,11 @@ def read_new_records(segments: list[Path], start: Position) -> tuple[list[RawRec
                 if line.strip():
                     out.append(RawRecord(seg_no, offset, len(line), _parse(line)))
                 offset += len(line)
+                if len(out) >= batch:
+                    yield out, Position(seg_no, offset)
+                    out = []
         pos = Position(seg_no, offset)
-    return out, pos
+    yield out, pos
 
 
 def read_record_at(segments: list[Path], segment: int, offset: int, length: int) -> dict[str, Any]:

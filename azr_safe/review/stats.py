@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 from typing import NamedTuple
 
 from azr_safe.review.index import SampleIndex
@@ -22,14 +21,15 @@ class Dashboard(NamedTuple):
     totals: dict[str, int]
 
 
-def dashboard(index: SampleIndex) -> Dashboard:
-    """Series for the current index, cached until new records arrive."""
-    return _dashboard_cached(index, index.generation)
+_MIN_RECOMPUTE_S = 5.0  # during a live run the index grows every second; charts may lag a little
 
 
-@lru_cache(maxsize=4)
-def _dashboard_cached(index: SampleIndex, generation: int) -> Dashboard:
-    del generation  # cache key only
+def dashboard(index: SampleIndex, max_age_s: float = _MIN_RECOMPUTE_S) -> Dashboard:
+    """Series for the current index: cached until new records arrive, and then for `max_age_s` more."""
+    return index.memo("dashboard", lambda: _dashboard(index), max_age_s=max_age_s)
+
+
+def _dashboard(index: SampleIndex) -> Dashboard:
     return Dashboard(
         flag_rate=_flag_rate(index),
         actions=_action_counts(index),

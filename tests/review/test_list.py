@@ -111,3 +111,15 @@ def test_a_torn_last_line_is_skipped_until_it_is_complete(client, run_dir):
         fh.write(b'{"event": "sample", "step": 1')  # a writer crashed mid-line
     assert client.get("/api/samples?show=all&per_page=500").json()["total"] == before
     assert client.get("/").status_code == 200
+
+
+def test_malformed_complete_records_are_counted_not_fatal(client, run_dir):
+    segment = sorted(run_dir.glob("segment-*.jsonl"))[-1]
+    with segment.open("ab") as fh:
+        fh.write(b'{"event": "sample", "sample": {"sample_id": "x", "step": "not-a-number"}}\n')
+        fh.write(b"\x00\xff not json at all\n")
+        fh.write(b"[1, 2, 3]\n")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "3 unreadable" in page.text
+    assert "x" not in [r["sample_id"] for r in client.get("/api/samples?show=all&per_page=500").json()["rows"]]
