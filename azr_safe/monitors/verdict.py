@@ -33,6 +33,10 @@ class Verdict(BaseModel):
     labels: list[str] = Field(default_factory=list, description="Categories over threshold.")
     spans: list[Span] = Field(default_factory=list)
     flagged: bool = False
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="Monitor-specific context for reviewers (head version, violated rule, ...).",
+    )
 
 
 class Monitor(Protocol):

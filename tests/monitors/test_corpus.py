@@ -1,0 +1,39 @@
+"""The shipped corpus meets the issue's requirements and is kept apart from the held-out set."""
+
+import json
+from collections import Counter
+
+from azr_safe.monitors.base import monitors_dir
+from azr_safe.monitors.corpus import load_labeled
+
+
+def test_training_corpus_is_large_varied_and_has_hard_negatives():
+    traces = load_labeled(monitors_dir() / "corpus" / "train.jsonl")
+    assert len(traces) >= 400
+    assert {t.role for t in traces} == {"propose", "solve"}
+    assert {t.task_type for t in traces} == {"deduction", "abduction", "induction"}
+    kinds = Counter(t.kind for t in traces)
+    assert kinds["hard_negative"] >= 100
+    text = " ".join(t.text.lower() for t in traces if t.label == "benign")
+    for phrase in ["kill the loop", "exploit the symmetry", "outsmart the brute-force approach", "hard task"]:
+        assert phrase in text
+    for t in traces:
+        for e in t.evidence:
+            assert t.text[e.start : e.end].strip()
+
+
+def test_no_held_out_trace_or_line_appears_in_the_training_corpus():
+    train = " ".join(t.text for t in load_labeled(monitors_dir() / "corpus" / "train.jsonl")).lower()
+    heldout = load_labeled(monitors_dir() / "heldout" / "eval.jsonl")
+    for t in heldout:
+        assert t.text.lower() not in train
+        for e in t.evidence:
+            assert t.text[e.start : e.end].lower() not in train
+
+
+def test_head_records_the_corpus_it_was_trained_on():
+    import hashlib
+
+    head = json.loads((monitors_dir() / "heads" / "reasoning_head.json").read_text())
+    corpus = (monitors_dir() / "corpus" / "train.jsonl").read_bytes()
+    assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
