@@ -29,7 +29,14 @@ class EvalUsageError(UserFacingError):
 @evaluate.callback()
 def run(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option(help="'default' (Gemma-3-270M), an embedded model name, or a folder.")] = "default",
+    model: Annotated[
+        str,
+        typer.Option(help="'default' (Gemma-3-270M base), gemma3-270m, smollm2-135m, tiny-random, a local HF "
+                     "folder, a .gguf file, or a checkpoint folder (checkpoints/step-*) of `azr-safe run`."),
+    ] = "default",
+    base_model: Annotated[
+        str, typer.Option(help="For a checkpoint folder of `azr-safe run`: the model it was trained from.")
+    ] = "default",
     benchmark: Annotated[
         Optional[str], typer.Option(help="humaneval, cruxeval-o, cruxeval-i or selfplay-heldout.")
     ] = None,
@@ -61,6 +68,7 @@ def run(
     report = evaluate_model(
         benchmark=benchmark, model=model, limit=limit, samples=samples, temperature=temperature,
         max_new_tokens=max_new_tokens, label=label, seed=seed, unsafe_no_jail=unsafe_no_jail, console=console,
+        base_model=base_model,
     )
     _print_report(report)
     if out is not None:

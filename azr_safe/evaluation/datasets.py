@@ -17,8 +17,8 @@ from azr_safe.evaluation.records import Problem
 DATA_PACKAGE = "azr_safe.evaluation.data"
 
 PINNED_SHA256: dict[str, str] = {
-    "cruxeval-v1.jsonl": "",
-    "selfplay-heldout-v1.jsonl": "",
+    "cruxeval-v1.jsonl": "cc7a23ef8576d79b9849a699d2014c745ac275190c30f9c49ce53af7e2555ec0",
+    "selfplay-heldout-v1.jsonl": "37637056fc15da29994c2949214f1553ecd2565e46cc3d415a1a57a13b564b7c",
 }
 
 

@@ -43,7 +43,7 @@ def test_freshly_seeded_buffers_hold_nothing_from_the_heldout_set():
     buffers = TaskBuffers()
     heldout_keys = {dedup_key(t) for t in heldout_triplets()}
     for task in TASK_TYPES:
-        assert not heldout_keys & {dedup_key(t) for t in buffers[task].triplets()}
+        assert not heldout_keys & {dedup_key(t) for t in buffers[task].triplets}
 
 
 def test_heldout_set_is_pinned_and_balanced_across_task_types():
