@@ -27,10 +27,16 @@ def test_a_deterministic_proposal_becomes_a_triplet_with_the_jails_output(jail):
     assert len(result.executions) == 2 and all(e.status == "ok" for e in result.executions)
 
 
-def test_program_using_randomness_is_rejected_as_nondeterministic(jail):
-    program = "import random\ndef f(a):\n    return random.random() + a"
-    result = validate_proposal(proposal(program), "deduction", jail, config=CFG)
+def test_program_reading_string_hashes_is_rejected_as_nondeterministic(jail):
+    # str hashes are salted per process (PYTHONHASHSEED): the two runs must disagree
+    program = "def f(a):\n    return hash(a) % 100000"
+    result = validate_proposal(proposal(program, "'abc'"), "deduction", jail, config=CFG)
     assert result.reject_reason == "nondeterministic" and not result.valid
+
+
+def test_program_reading_object_addresses_is_rejected_as_nondeterministic(jail):
+    result = validate_proposal(proposal("def f(a):\n    return id(object()) % 100000"), "deduction", jail, config=CFG)
+    assert result.reject_reason == "nondeterministic"
 
 
 def test_output_depending_on_the_hash_seed_is_rejected_as_nondeterministic(jail):
