@@ -10,9 +10,11 @@ attempt number, so (step, attempt) is unique and a re-run step is never mistaken
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
 from typing import Any
 
 from azr_safe import __version__
+from azr_safe.audit.reader import iter_records
 from azr_safe.audit.records import Halt, Resume, RunEnd, RunStart, SampleEvent, StepEnd
 from azr_safe.learner.checkpoint import HaltInfo
 from azr_safe.learner.metrics import scalars
@@ -68,6 +70,16 @@ class RunAudit:
                     f"{attempt}")
         self._append(Resume(step=step, acknowledged_by=_user(), acknowledgement=text,
                             halt_seq=halted.audit_seq if halted else None, checkpoint=checkpoint))
+
+    def surviving_samples(self, upto: int, superseded: list[list[int]]) -> Iterator[SampleEvent]:
+        """Sample records before seq `upto` that no resume superseded, in chain order."""
+        if self.log is None:
+            return
+        for record in iter_records(self.log.run_dir, event="sample"):
+            if record.seq >= upto:
+                return
+            if not any(start <= record.seq < end for start, end in superseded):
+                yield record
 
     def run_end(self, status: str, steps: int) -> None:
         self._append(RunEnd(status=status, steps=steps))

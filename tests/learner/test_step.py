@@ -88,3 +88,34 @@ def test_a_new_run_refuses_an_output_folder_that_holds_one(tmp_path, jail):
     assert list_checkpoints(tmp_path / "checkpoints")
     with pytest.raises(CheckpointError, match="already holds a run"):
         make_trainer(tiny_config(tmp_path, steps=1), jail=jail)
+
+
+class RecordingEngine:
+    """A policy engine stand-in that allows everything and remembers what it was shown, in order."""
+
+    policy = None
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def decide(self, sample, verdicts):
+        self.seen.append(sample.sample_id)
+        return allow(sample)
+
+
+def test_resume_replays_the_surviving_stream_into_the_policy_engine(tmp_path, jail):
+    from azr_safe.learner.screening import PolicyScreeningHook
+
+    first = RecordingEngine()
+    trainer = make_trainer(tiny_config(tmp_path, steps=2), jail=jail, hook=PolicyScreeningHook(None, first),
+                           audit=AuditLog(tmp_path / "audit"))
+    trainer.step()  # step 0: checkpointed
+    trainer.config = tiny_config(tmp_path, steps=3, checkpoint_every=5)
+    trainer.step()  # step 1: screened and audited, but no checkpoint; then the process "dies"
+    step0 = [s for s in first.seen if s.startswith("0-")]
+    assert step0 and len(first.seen) > len(step0)
+
+    second = RecordingEngine()
+    make_trainer(tiny_config(tmp_path, steps=2), jail=jail, hook=PolicyScreeningHook(None, second), resume=True,
+                 audit=AuditLog(tmp_path / "audit"))
+    assert second.seen == step0  # rate rules see step 0 again, and not the abandoned step 1
