@@ -70,10 +70,26 @@ def _normalise(fn: AttributionFn, text: str) -> Tokens:
     return [(int(a), int(b), float(s)) for a, b, s in fn(text)]
 
 
+TOP_WINDOWS = 2  # the reviewer looks at the most concerning sentences; each window costs seconds on CPU
+
+
 def default_attribution_fn() -> AttributionFn | None:
-    """The monitors' attribution function, imported lazily (it loads torch and captum)."""
+    """The monitors' captum attributions (`azr_safe.monitors.attributions.explain`), loaded lazily.
+
+    The MiniLM classifier is built on the first call, in the worker thread, and reused.
+    """
     try:
-        from azr_safe.monitors import attributions as mod  # type: ignore[attr-defined]
+        from azr_safe.monitors.attributions import explain
     except ImportError:
         return None
-    return getattr(mod, "token_attributions", None)
+    state: dict[str, object] = {}
+
+    def attribute(text: str) -> Tokens:
+        if "classifier" not in state:
+            from azr_safe.monitors.classifier import ReasoningClassifier
+
+            state["classifier"] = ReasoningClassifier(gate=False)
+        explanations = explain(text, state["classifier"], top_windows=TOP_WINDOWS)
+        return [(t.start, t.end, t.attribution) for e in explanations for t in e.tokens]
+
+    return attribute

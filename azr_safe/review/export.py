@@ -24,14 +24,14 @@ def export_rows(index: SampleIndex) -> Iterator[LabeledTrace]:
     """One corpus row per reviewed sample whose latest label is true or false positive."""
     index.refresh(force=True)
     current = index.rows(
-        "SELECT sample_id, label FROM current_label "
+        "SELECT target_seq, label FROM current_label "
         "WHERE label IN ('true_positive', 'false_positive') ORDER BY seq"
     )
-    for sample_id, label in current:
-        loaded = index.load_sample(sample_id)
-        if loaded is None or not loaded[1].sample.reasoning:
-            continue  # a label for a sample this log does not hold, or nothing to learn from
-        row = _true_positive(loaded[1]) if label == "true_positive" else _false_positive(loaded[1])
+    for target_seq, label in current:
+        view = index.load_record(target_seq)
+        if view is None or not view.sample.reasoning:
+            continue  # a label for a record this log does not hold, or nothing to learn from
+        row = _true_positive(view) if label == "true_positive" else _false_positive(view)
         if row is not None:
             yield row
 

@@ -31,8 +31,11 @@ CREATE TABLE samples (
   score REAL, rules TEXT, categories TEXT, excerpt TEXT
 );
 CREATE TABLE flags (seq INTEGER, monitor TEXT, category TEXT, score REAL);
-CREATE TABLE labels (seq INTEGER PRIMARY KEY, sample_id TEXT, label TEXT, note TEXT, reviewer TEXT, ts TEXT);
-CREATE TABLE current_label (sample_id TEXT PRIMARY KEY, label TEXT, seq INTEGER);
+CREATE TABLE labels (
+  seq INTEGER PRIMARY KEY, target_seq INTEGER, sample_id TEXT, label TEXT, note TEXT, reviewer TEXT, ts TEXT
+);
+-- The latest label per labelled record (audit-log semantics: keyed by the sample record's seq).
+CREATE TABLE current_label (target_seq INTEGER PRIMARY KEY, label TEXT, seq INTEGER);
 CREATE INDEX samples_sample_id ON samples(sample_id);
 CREATE INDEX samples_flagged ON samples(flagged, seq);
 CREATE INDEX samples_step ON samples(step, seq);
@@ -45,7 +48,8 @@ CREATE INDEX samples_severity ON samples(severity, seq);
 CREATE INDEX flags_seq ON flags(seq);
 CREATE INDEX flags_category ON flags(category, seq);
 CREATE INDEX flags_monitor ON flags(monitor, seq);
-CREATE INDEX labels_sample ON labels(sample_id, seq);
+CREATE INDEX labels_target ON labels(target_seq, seq);
+CREATE INDEX samples_audit_seq ON samples(audit_seq);
 """
 _EXCERPT_CHARS = 160
 UNCATEGORIZED = "uncategorized"
@@ -103,7 +107,8 @@ class SampleIndex:
                     flag_rows.extend(flags)
                 elif event == "review_label":
                     lab = source.label_view(raw.record)
-                    label_rows.append((seq, lab.sample_id, lab.label, lab.note, lab.reviewer, lab.timestamp))
+                    row = (seq, lab.target_seq, lab.sample_id, lab.label, lab.note, lab.reviewer, lab.timestamp)
+                    label_rows.append(row)
                 elif event == "_unreadable":
                     self.unreadable += 1
             except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
@@ -111,11 +116,11 @@ class SampleIndex:
         with self.db:
             self.db.executemany(f"INSERT INTO samples VALUES ({','.join('?' * 25)})", sample_rows)
             self.db.executemany("INSERT INTO flags VALUES (?,?,?,?)", flag_rows)
-            self.db.executemany("INSERT INTO labels VALUES (?,?,?,?,?,?)", label_rows)
+            self.db.executemany("INSERT INTO labels VALUES (?,?,?,?,?,?,?)", label_rows)
             self.db.executemany(
-                "INSERT INTO current_label VALUES (?,?,?) ON CONFLICT(sample_id) DO UPDATE "
+                "INSERT INTO current_label VALUES (?,?,?) ON CONFLICT(target_seq) DO UPDATE "
                 "SET label = excluded.label, seq = excluded.seq WHERE excluded.seq > current_label.seq",
-                [(r[1], r[2], r[0]) for r in label_rows],
+                [(r[1], r[3], r[0]) for r in label_rows if r[1] is not None],
             )
 
     # ---- reading --------------------------------------------------------------------------
@@ -126,18 +131,31 @@ class SampleIndex:
             cur.row_factory = sqlite3.Row
             return cur.fetchall()
 
-    def load_sample(self, sample_id: str) -> tuple[sqlite3.Row, SampleView] | None:
-        """The index row and the full record of one sample, read from its address."""
-        found = self.rows("SELECT * FROM samples WHERE sample_id = ? ORDER BY seq DESC LIMIT 1", [sample_id])
+    def load_sample(self, sample_id: str, audit_seq: int | None = None) -> tuple[sqlite3.Row, SampleView] | None:
+        """The index row and the full record of one sample, read from its address.
+
+        A resumed run can log a sample id twice (an abandoned attempt, then the re-run); without
+        `audit_seq` the latest record is the one shown.
+        """
+        if audit_seq is not None:
+            found = self.rows("SELECT * FROM samples WHERE sample_id = ? AND audit_seq = ?", [sample_id, audit_seq])
+        else:
+            found = self.rows("SELECT * FROM samples WHERE sample_id = ? ORDER BY seq DESC LIMIT 1", [sample_id])
         if not found:
             return None
         row = found[0]
         record = source.read_record_at(self.segments, row["segment"], row["offset"], row["length"])
         return row, source.sample_view(record)
 
-    def labels_for(self, sample_id: str) -> list[sqlite3.Row]:
-        """Every review label of a sample, oldest first (labels are appended, never replaced)."""
-        return self.rows("SELECT * FROM labels WHERE sample_id = ? ORDER BY seq", [sample_id])
+    def labels_for(self, audit_seq: int | None) -> list[sqlite3.Row]:
+        """Every review label of a sample record, oldest first (labels are appended, never replaced)."""
+        return self.rows("SELECT * FROM labels WHERE target_seq = ? ORDER BY seq", [audit_seq])
+
+    def load_record(self, audit_seq: int) -> SampleView | None:
+        """A sample record by its audit seq."""
+        found = self.rows("SELECT sample_id FROM samples WHERE audit_seq = ?", [audit_seq])
+        loaded = self.load_sample(found[0][0], audit_seq) if found else None
+        return loaded[1] if loaded else None
 
     def distinct(self, column: str, table: str = "samples") -> list[str]:
         """Values present in the run, for filter drop-downs (column names are ours, not users')."""

@@ -12,7 +12,7 @@ _LIST_COLUMNS = (
     "s.seq, s.sample_id, s.step, s.role, s.task_type, s.action, s.rules, s.categories, s.score, "
     "s.excerpt, s.exec_status, s.violation, c.label AS review_label"
 )
-_FROM = "FROM samples s LEFT JOIN current_label c ON c.sample_id = s.sample_id"
+_FROM = "FROM samples s LEFT JOIN current_label c ON c.target_seq = s.audit_seq"
 
 
 class ListPage(NamedTuple):

@@ -80,9 +80,9 @@ def where_clause(q: ListQuery, skip: str | None = None) -> tuple[str, list[Any]]
         args.extend(flag_args)
     if q.reviewed is not None and skip != "reviewed":
         neg = "" if q.reviewed == "yes" else "NOT "
-        parts.append(f"{neg}EXISTS (SELECT 1 FROM current_label c WHERE c.sample_id = s.sample_id)")
+        parts.append(f"{neg}EXISTS (SELECT 1 FROM current_label c WHERE c.target_seq = s.audit_seq)")
     if q.label is not None and skip != "label":
-        parts.append("EXISTS (SELECT 1 FROM current_label c WHERE c.sample_id = s.sample_id AND c.label = ?)")
+        parts.append("EXISTS (SELECT 1 FROM current_label c WHERE c.target_seq = s.audit_seq AND c.label = ?)")
         args.append(q.label)
     return (" AND ".join(parts) or "1"), args
 

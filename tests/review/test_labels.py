@@ -104,3 +104,22 @@ def test_the_app_writes_nothing_but_label_records(client, run_dir):
     grown = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.name.startswith("segment-")}
     new_lines = [ln for name, data in grown.items() for ln in data[len(before.get(name, b"")) :].splitlines()]
     assert [json.loads(ln)["event"] for ln in new_lines] == ["review_label"]
+
+
+def test_a_sample_id_logged_twice_labels_the_latest_record(client, run_dir):
+    # A resumed run re-logs a step: same sample id, a new record. The label targets the new record.
+    import random
+
+    from azr_safe.audit import AuditLog, SampleEvent
+
+    from ._fakes import make_sample
+
+    sample, verdicts, decision = make_sample(0, 0, flagged=True, rng=random.Random(5))
+    assert sample.sample_id == SAMPLE
+    with AuditLog(run_dir) as log:
+        again = log.append(SampleEvent(step=0, sample=sample, verdicts=verdicts, decision=decision))
+    assert _post_label(client).status_code == 303
+    (label,) = iter_records(run_dir, event="review_label")
+    assert label.target_seq == again.seq
+    rows = client.get("/api/samples?reviewed=yes").json()["rows"]
+    assert [r["seq"] for r in rows] == [r["seq"] for r in client.get("/api/samples?per_page=500").json()["rows"] if r["sample_id"] == SAMPLE][-1:]

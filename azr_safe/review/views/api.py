@@ -31,11 +31,12 @@ def api_samples(request: Request) -> JSONResponse:
 @router.get("/api/samples/{sample_id}")
 def api_sample(request: Request, sample_id: str) -> JSONResponse:
     index = request.app.state.index
+    index.refresh()
     loaded = index.load_sample(sample_id)
     if loaded is None:
         raise HTTPException(404, f"no sample {sample_id!r} in this run")
     row, view = loaded
-    labels = [dict(r) for r in index.labels_for(sample_id)]
+    labels = [dict(r) for r in index.labels_for(view.audit_seq)]
     return JSONResponse({"ok": True, "record": view.model_dump(mode="json"), "labels": labels, "seq": row["seq"]})
 
 

@@ -72,7 +72,7 @@ async def label_sample(request: Request, sample_id: str) -> Response:
     form, problem = await _checked_form(request)
     if problem:
         return error_page(request, 403 if "CSRF" in problem or "origin" in problem else 400, problem)
-    index: SampleIndex = request.app.state.index
+    index = _index(request)
     loaded = index.load_sample(sample_id)
     if loaded is None or loaded[1].audit_seq is None:
         return error_page(request, 404, f"no sample {sample_id!r} in this run")
@@ -94,7 +94,7 @@ async def start_attributions(request: Request, sample_id: str) -> Response:
     form, problem = await _checked_form(request)
     if problem:
         return error_page(request, 403, problem)
-    loaded = request.app.state.index.load_sample(sample_id)
+    loaded = _index(request).load_sample(sample_id)
     if loaded is None:
         return error_page(request, 404, f"no sample {sample_id!r} in this run")
     request.app.state.attributions.start(sample_id, loaded[1].sample.reasoning)
