@@ -8,6 +8,7 @@ tests as one program per completion via `jail.run_many`.
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from azr_safe.evaluation.humaneval import HUMANEVAL_TIMEOUT_S, grading_program, truncate_completion
@@ -46,21 +47,34 @@ def solve_request(problem: Problem, *, n: int, temperature: float, max_new_token
     )
 
 
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def _grade_humaneval(jail: Any, items: list[tuple[Problem, str]]) -> list[Attempt]:
+    """A completion that does not even parse is not well formed and is not run."""
     from azr_safe.jail import Job
 
     completions = [truncate_completion(text) for _, text in items]
+    runnable = [i for i, ((p, _), c) in enumerate(zip(items, completions)) if _parses(p.program + c)]
     jobs = []
-    for (problem, _), completion in zip(items, completions):
-        code, call = grading_program(problem, completion)
+    for i in runnable:
+        code, call = grading_program(items[i][0], completions[i])
         jobs.append(Job(code=code, calls=[call], timeout_s=HUMANEVAL_TIMEOUT_S))
-    runs = jail.run_many(jobs)
-    attempts = []
-    for (_, text), completion, run in zip(items, completions, runs, strict=True):
-        attempts.append(
-            Attempt(text=text[:MAX_KEPT_TEXT], answer=completion, passed=run.status == "ok", reason=run.status)
+    statuses = dict(zip(runnable, (run.status for run in jail.run_many(jobs)), strict=True))
+    return [
+        Attempt(
+            text=text[:MAX_KEPT_TEXT],
+            answer=completion if i in statuses else None,
+            passed=statuses.get(i) == "ok",
+            reason=statuses.get(i, "parse"),
         )
-    return attempts
+        for i, ((_, text), completion) in enumerate(zip(items, completions))
+    ]
 
 
 def _grade_triplets(jail: Any, items: list[tuple[Problem, str]]) -> list[Attempt]:

@@ -139,3 +139,8 @@ def test_induction_is_graded_on_the_hidden_half_only(jail):
     memorizer = f"def f(*args):\n{lookup}\n    return None"
     attempt = grade(jail, [(problem, f"<think>copy</think>\n<code>\n{memorizer}\n</code>")])[0]
     assert attempt.answer is not None and not attempt.passed  # memorizing the visible pairs is not enough
+
+
+def test_a_humaneval_completion_that_does_not_parse_is_not_well_formed(jail, humaneval):
+    attempt = grade(jail, [(humaneval[2], "    return (number %\n")])[0]
+    assert (attempt.passed, attempt.answer, attempt.reason) == (False, None, "parse")
