@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import os
 import secrets
 from collections.abc import Iterator
@@ -174,7 +175,7 @@ class AuditLog:
                     value, found, whole=whole and key in _WHOLE_REDACT_KEYS, pointer=f"/{key}"
                 )
         data["redactions"] = [*data.get("redactions", []), *(r.model_dump() for r in found)]
-        return data
+        return _finite(data)
 
     def _seal_and_write(self, payload: dict[str, Any]) -> AuditRecord:
         payload.update(seq=self._next_seq, run=self.run, prev_hash=self._last_hash)
@@ -262,6 +263,18 @@ class AuditLog:
         self._open_segment(self._segment_no + 1)
         record = Recovery(segment=segment, offset=offset, length=len(torn), sha256=hashlib.sha256(torn).hexdigest())
         self._seal_and_write(record.model_dump(mode="json"))
+
+
+def _finite(data: Any) -> Any:
+    """NaN/inf (a diverged loss) become the strings 'NaN'/'Infinity'/'-Infinity', which JSON can hold and
+    pydantic reads back as floats: a record must never be lost because a metric blew up."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else ("Infinity" if data > 0 else "-Infinity")
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite(v) for v in data]
+    return data
 
 
 def _parse_tail_record(path: Path, raw: bytes) -> dict[str, Any]:
