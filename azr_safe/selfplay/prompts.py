@@ -115,7 +115,7 @@ def _solve_deduction(t: Triplet) -> str:
         f"<code>\n{t.program}\n</code>\nThe call is f({t.inputs[0]}).\n\n"
         "Reason step by step inside <think></think>, then give the returned value as a Python literal "
         "inside <output></output>.\n\n"
-        "Format example (for a different function that returns its argument):\n"
+        "Format example (for a function that returns its argument):\n"
         f"<think>f returns its argument unchanged.</think>\n<output>{ZERO_INPUT}</output>"
         f"{RESPONSE_CUE}"
     )
@@ -127,7 +127,7 @@ def _solve_abduction(t: Triplet) -> str:
         f"<code>\n{t.program}\n</code>\nThe call must return: {t.outputs[0]}\n\n"
         "Reason step by step inside <think></think>, then give the arguments of the call (the text "
         "between the parentheses of f(...), as Python literals) inside <input></input>.\n\n"
-        "Format example (for a different function that returns its argument):\n"
+        "Format example (for a function that returns its argument):\n"
         f"<think>f returns its argument, so the argument must equal the value.</think>\n<input>{ZERO_INPUT}</input>"
         f"{RESPONSE_CUE}"
     )
