@@ -10,6 +10,8 @@ import secrets
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from azr_safe.cli import main as cli_main
 from azr_safe.jail import Jail, JailConfig, JailUnavailableError
 
 ATTACKS_DIR = Path(__file__).with_name("attacks")
@@ -141,3 +144,28 @@ def processes_with_uids(uids: range) -> list[tuple[int, str]]:
         if int(fields.get("Uid", "-1").split()[0]) in uids:
             found.append((int(entry.name), fields.get("Name", "").strip()))
     return found
+
+
+@pytest.fixture
+def azr(monkeypatch, capsys):
+    """Run the real `azr-safe` entry point in-process; returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str) -> subprocess.CompletedProcess:
+        monkeypatch.setattr(sys, "argv", ["azr-safe", *args])
+        code = 0
+        try:
+            cli_main.main()
+        except SystemExit as exited:
+            code = exited.code or 0
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return invoke
+
+
+@pytest.fixture
+def program(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text("import os\ndef f(x):\n    print('hi')\n    return {'x': x}\ndef bad():\n    os.kill(1, 9)\n"
+                    "def spin():\n    while True:\n        pass\n")
+    return path

@@ -3,41 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-import pytest
-
-from azr_safe.cli import main as cli_main
 from azr_safe.errors import JailUnavailableError
 from azr_safe.jail import seccomp_filters
 
 FIELDS = {"status", "value", "stdout", "stderr", "violation", "duration_s"}
-
-
-@pytest.fixture
-def azr(monkeypatch, capsys):
-    """Run the real `azr-safe` entry point in-process; returns (exit code, stdout, stderr)."""
-
-    def invoke(*args: str) -> subprocess.CompletedProcess:
-        monkeypatch.setattr(sys, "argv", ["azr-safe", *args])
-        code = 0
-        try:
-            cli_main.main()
-        except SystemExit as exited:
-            code = exited.code or 0
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return invoke
-
-
-@pytest.fixture
-def program(tmp_path):
-    path = tmp_path / "prog.py"
-    path.write_text("import os\ndef f(x):\n    print('hi')\n    return {'x': x}\ndef bad():\n    os.kill(1, 9)\n"
-                    "def spin():\n    while True:\n        pass\n")
-    return path
 
 
 def test_run_json_prints_one_object_with_every_field(azr, program):
