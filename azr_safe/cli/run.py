@@ -35,6 +35,7 @@ def run(
     data = read_mapping(path)
     overrides = {"policy": str(policy) if policy else None, "steps": steps, "out_dir": str(out) if out else None}
     data.update({k: v for k, v in overrides.items() if v is not None})
+    _resolve_paths(data)
     if resume:
         _check_resumable(Path(data.get("out_dir", "runs/cpu-demo")))
     with _start_jail(data, unsafe_no_jail, console) as jail:
@@ -61,6 +62,23 @@ def _resolve_config(config: Path) -> Path:
     return config
 
 
+def _repo_path(value: Any) -> Any:
+    """A relative path missing from the working directory but present in the repo (the shipped
+    policies, profiles and scripts) resolves to the repo's copy, so `azr-safe run` works from anywhere."""
+    if not isinstance(value, str) or Path(value).is_absolute() or Path(value).exists():
+        return value
+    return str(_REPO_ROOT / value) if (_REPO_ROOT / value).exists() else value
+
+
+def _resolve_paths(data: dict[str, Any]) -> None:
+    for key in ("jail_profile", "policy"):
+        if key in data:
+            data[key] = _repo_path(data[key])
+    generation = data.get("generation")
+    if isinstance(generation, dict) and "scripted_file" in generation:
+        generation["scripted_file"] = _repo_path(generation["scripted_file"])
+
+
 def _check_resumable(out_dir: Path) -> None:
     """Fail before the jail and the model start when there is nothing to resume."""
     from azr_safe.learner.errors import CheckpointError
@@ -74,10 +92,7 @@ def _check_resumable(out_dir: Path) -> None:
 def _start_jail(data: dict[str, Any], unsafe_no_jail: bool, console: Console) -> Any:
     from azr_safe.jail import Jail, load_profile
 
-    profile = Path(data.get("jail_profile", "sandbox/default.yaml"))
-    if not profile.exists() and (_REPO_ROOT / profile).exists():
-        profile = _REPO_ROOT / profile
-    jail_config = load_profile(profile)
+    jail_config = load_profile(_repo_path(data.get("jail_profile", "sandbox/default.yaml")))
     if unsafe_no_jail:
         console.print("[red]WARNING[/red] --unsafe-no-jail: model-written code runs without the jail's layers.")
         jail_config = jail_config.model_copy(update={"unsafe_no_jail": True})

@@ -59,6 +59,7 @@ def test_resume_after_kill_9_loses_and_duplicates_no_step(tmp_path, jail):
     resumed = _run(out, "--resume")
     log, _ = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, log
+    assert "Proposals" in log and "Rewards and solve rates" in log and "Screening" in log  # end summary
 
     assert _metric_steps(out) == list(range(STEPS))  # each step exactly once, in order
     final = load_latest(out / "checkpoints")
