@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS="libnl-route-3-200 libnl-3-200 libseccomp2 chromium chromium-driver"
+APT_PKGS="libnl-route-3-200 libnl-3-200 libseccomp2 python3-minimal chromium chromium-driver"  # python3-minimal: the jail worker's /usr/bin/python3
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   missing=""
   for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
