@@ -62,6 +62,11 @@ class Jail:
 
     # ------------------------------------------------------------------ start-up
     def _check_requirements(self) -> None:
+        if not os.access(self.config.python, os.X_OK):
+            raise JailUnavailableError(
+                f"the worker interpreter {self.config.python!r} is missing",
+                hint="install Debian's python3-minimal (scripts/setup.sh does), or set `python` in the profile",
+            )
         if self.config.nsjail == "require" and not self._outer.active:
             raise JailUnavailableError(f"the nsjail layer is required but unavailable: {self._outer.detail}")
         if self.config.unsafe_no_jail:

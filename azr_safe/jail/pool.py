@@ -27,10 +27,13 @@ class WorkerProcess:
     """One jailed worker. Thread-safe `submit`; a reader thread resolves futures."""
 
     def __init__(self, argv: list[str], env: dict[str, str], init: dict[str, Any], start_timeout_s: float) -> None:
-        self.proc = subprocess.Popen(
-            argv + ["-c", WORKER_SOURCE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env, cwd="/", close_fds=True, start_new_session=True,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv + ["-c", WORKER_SOURCE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env, cwd="/", close_fds=True, start_new_session=True,
+            )
+        except OSError as err:
+            raise JailUnavailableError(f"cannot start a jail worker ({argv[0]!r}): {err.strerror}") from err
         self._stderr_tail: deque[str] = deque(maxlen=40)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self._lock = threading.Lock()

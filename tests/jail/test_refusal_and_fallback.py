@@ -54,3 +54,8 @@ def test_turning_landlock_off_is_reported(tmp_path):
     with Jail(JailConfig(nsjail="off", landlock="off")) as jail:
         assert not jail.layers.active("landlock") and "turned off" in jail.layers["landlock"].detail
         assert jail.run("open('/etc/passwd')").status == "error"  # the seccomp layer still closes files
+
+
+def test_a_missing_worker_interpreter_is_a_clear_setup_error(tmp_path):
+    with pytest.raises(JailUnavailableError, match="python3-minimal"):
+        Jail(JailConfig(python=str(tmp_path / "python3")))
