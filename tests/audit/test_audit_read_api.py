@@ -139,3 +139,14 @@ def test_policy_replay_diffs_another_policy_against_the_recorded_decisions(tmp_p
     assert {(r["recorded_action"], r["replayed_action"]) for r in rows} == {("flag", "drop_sample")}
     same = CliRunner().invoke(policy_app, ["replay", "policies/observe-only.yaml", "--log", str(tmp_path / "run")])
     assert same.output.strip().endswith("12 samples replayed under 'observe-only': 0 decisions would change")
+
+
+def test_audit_and_policy_groups_are_registered_on_the_main_command(run):
+    from azr_safe.cli.main import app as main_app
+
+    lines = segment_lines(run)
+    del lines[7]
+    write_lines(run, lines)
+    result = CliRunner().invoke(main_app, ["audit", "verify", str(run)])
+    assert result.exit_code == 1 and "line 8 (seq 8): missing record(s): expected seq 7" in result.output
+    assert CliRunner().invoke(main_app, ["policy", "validate", "policies/strict.yaml"]).exit_code == 0
