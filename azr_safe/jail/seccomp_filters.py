@@ -23,6 +23,8 @@ from azr_safe.errors import JailUnavailableError
 
 CLONE_THREAD = 0x00010000
 AT_EMPTY_PATH = 0x1000
+F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY = 8, 10, 15, 1024, 1026
+FCNTL_SIGNALLING = (F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY)
 
 # What the fork server and CPython use once modules are preloaded (derived with strace -f over the
 # test corpus and benign programs, then pruned).
@@ -104,6 +106,10 @@ def child_filter_bpf() -> bytes:
         flt.add_rule(sc.TRAP, name)
     flt.add_rule(sc.TRAP, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))  # threads only
     flt.add_rule(sc.TRAP, "prlimit64", sc.Arg(2, sc.NE, 0))  # read rlimits, never set them
+    # fcntl commands that make the KERNEL send signals (SIGIO to an fd's owner, lease and dnotify
+    # breaks): without this a child could kill its worker or a sibling child, bypassing kill().
+    for command in FCNTL_SIGNALLING:
+        flt.add_rule(sc.TRAP, "fcntl", sc.Arg(1, sc.EQ, command))
     return _compile(flt)
 
 

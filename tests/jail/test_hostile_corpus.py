@@ -29,12 +29,14 @@ class CorpusRun:
     connections: list[bytes]
     signals: int
     stray: list[tuple[int, str]]
+    worker_pids: tuple[list[int], list[int]]
 
 
 @pytest.fixture(scope="module")
 def corpus(layered_jail, host):
     call = f"f({host.context()!r})"
     jobs = [(path.read_text(), call) for path in ATTACKS]
+    pids_before = [w.proc.pid for w in layered_jail._workers]
     started = time.monotonic()
     results = layered_jail.run_many(jobs)
     wall = time.monotonic() - started
@@ -50,6 +52,7 @@ def corpus(layered_jail, host):
         connections=list(host.listener.connections),
         signals=len(host.sigusr2),
         stray=stray,
+        worker_pids=(pids_before, [w.proc.pid if w.alive else None for w in layered_jail._workers]),
     )
 
 
@@ -89,8 +92,14 @@ def test_no_process_of_the_jail_uids_survives_but_the_workers(corpus, layered_ja
     assert len(corpus.stray) <= layered_jail.config.workers, corpus.stray
 
 
+def test_no_attack_killed_a_worker(corpus):
+    # A dead worker would take every program in flight with it (a39 tried SIGIO via F_SETOWN).
+    before, after = corpus.worker_pids
+    assert before == after
+
+
 def test_resource_attacks_are_stopped_within_the_time_budget(corpus, layered_jail):
-    # 38 programs, the worst ones bounded by the 2 s per-call wall clock, 8 in flight at once.
+    # 39 programs, the worst ones bounded by the 2 s per-call wall clock, 8 in flight at once.
     assert corpus.wall_s < 40, corpus.wall_s
 
 
