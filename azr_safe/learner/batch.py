@@ -46,11 +46,15 @@ def make_batch(prompt_ids: list[list[int]], completion_ids: list[list[int]], beh
     return TokenBatch(*(x.to(device) for x in (input_ids, attention_mask, positions, targets, mask, old)))
 
 
-def policy_logps(model: torch.nn.Module, batch: TokenBatch, temperature: float,
-                 with_entropy: bool) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+def policy_logps(model: torch.nn.Module, batch: TokenBatch, temperature: float, with_entropy: bool,
+                 old_from: str = "recompute") -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """(per_token_logps, per_token_entropy or None, old_per_token_logps), each (B, T).
 
-    Logits are divided by the sampling temperature (0 counts as 1), as the behaviour logprobs were.
+    Logits are divided by the sampling temperature (0 counts as 1). `old_from="recompute"` takes
+    log π_old from this very forward pass (detached), as veRL's actor does: with one update per batch
+    π_old = π_θ here, so ρ = 1 and the gradient is A·∇log π. `"behaviour"` uses the generator's
+    logprobs, which are log μ of the *grammar-masked* distribution when generation is structured,
+    so ρ = π/μ would be biased below 1 wherever the grammar forced a token.
     """
     scale = temperature if temperature > 0 else 1.0
     logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits  # (B, W, V)
@@ -59,6 +63,7 @@ def policy_logps(model: torch.nn.Module, batch: TokenBatch, temperature: float,
     logp_all = torch.log_softmax(logits, dim=-1)
     per_token_logps = logp_all.gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1)  # (B, T)
     entropy = -(logp_all.exp() * logp_all).sum(-1) if with_entropy else None
-    old = batch.old_per_token_logps
-    old = torch.where(torch.isnan(old), per_token_logps.detach(), old)
+    old = per_token_logps.detach()
+    if old_from == "behaviour":
+        old = torch.where(torch.isnan(batch.old_per_token_logps), old, batch.old_per_token_logps)
     return per_token_logps, entropy, old

@@ -45,6 +45,11 @@ class OptimSettings(_Strict):
     betas: tuple[float, float] = Field(default=(0.9, 0.999), description="AdamW betas.")
     max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping norm.")
     micro_batch_size: int = Field(default=4, ge=1, description="Sequences per forward pass (memory only).")
+    old_logprobs: Literal["recompute", "behaviour"] = Field(
+        default="recompute",
+        description="log π_old for the PPO ratio: recomputed by the learner (as veRL does), or the "
+        "generator's behaviour logprobs (biased when the grammar masks tokens).",
+    )
 
 
 class DistributedSettings(_Strict):

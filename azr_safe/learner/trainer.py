@@ -206,13 +206,15 @@ class Trainer:
         temperature = self.config.rollout.temperature
         with_entropy = self.config.objective.entropy_coef > 0
         mb = self.config.optim.micro_batch_size
-        clip_fracs = []
+        clip_fracs, gaps = [], []
         for start in range(0, len(order), mb):
             idx = order[start:start + mb]
             batch = make_batch([items[i].prompt_ids for i in idx], [items[i].completion_ids for i in idx],
                                [items[i].logprobs for i in idx], pad_token_id(self.parts.tokenizer),
                                self.accelerator.device)
-            logps, entropy, old = policy_logps(model, batch, temperature, with_entropy)
+            logps, entropy, old = policy_logps(model, batch, temperature, with_entropy,
+                                               self.config.optim.old_logprobs)
+            gaps.append(_behaviour_gap(logps, batch))
             silenced = torch.tensor([plan.vetoed[i] for i in idx], device=logps.device)[:, None]  # (B, 1)
             if entropy is not None:  # a vetoed sample carries no learning signal at all
                 entropy = entropy.masked_fill(silenced, 0.0)
@@ -226,6 +228,8 @@ class Trainer:
             stats["loss"] += float(loss.detach())
             clip_fracs.append(mb_stats["clip_frac"])
         stats["clip_frac"] = sum(clip_fracs) / len(clip_fracs)
+        known = [g for g in gaps if g is not None]
+        stats["behaviour_logprob_gap"] = sum(known) / len(known) if known else None
         return stats
 
     def _ref_logps(self, batch: Any, temperature: float) -> torch.Tensor | None:
@@ -327,6 +331,15 @@ class Trainer:
 
     def _checkpoint_path(self, step: int) -> Path:
         return self.ckpt_root / f"{PREFIX}{step:08d}"
+
+
+def _behaviour_gap(logps: torch.Tensor, batch: Any) -> float | None:
+    """Mean log μ − log π over tokens with behaviour logprobs: how far the sampler (grammar mask,
+    top-p) was from the policy being trained. Diagnostic only."""
+    known = ~torch.isnan(batch.old_per_token_logps) & (batch.completion_mask > 0)
+    if not known.any():
+        return None
+    return float((batch.old_per_token_logps[known] - logps.detach()[known]).mean())
 
 
 def _engine(hook: Any) -> Any:
