@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from azr_safe.audit._segments import Line, iter_lines
-from azr_safe.audit.records import AuditRecord, ReviewLabel, SampleEvent, parse_record
+from azr_safe.audit.records import AuditRecord, Resume, ReviewLabel, SampleEvent, parse_record
 from azr_safe.audit.verify import AuditError, existing_segments
 
 
@@ -92,3 +92,17 @@ def review_labels(run_dir: str | Path, target_seq: int | None = None) -> list[Re
     """Review labels in order (all, or those for one sample record); the latest one is current."""
     labels = [r for r in iter_records(run_dir, event="review_label") if isinstance(r, ReviewLabel)]
     return [r for r in labels if target_seq is None or r.target_seq == target_seq]
+
+
+def superseded_ranges(run_dir: str | Path) -> list[tuple[int, int]]:
+    """[start, end) seq ranges that resumes marked as abandoned attempts."""
+    return [(r.superseded_from_seq, r.seq) for r in iter_records(run_dir, event="resume")
+            if isinstance(r, Resume) and r.superseded_from_seq is not None]
+
+
+def surviving_samples(run_dir: str | Path) -> Iterator[SampleEvent]:
+    """Sample records in order, without those of abandoned attempts: the run as it counts."""
+    ranges = superseded_ranges(run_dir)
+    for record in iter_records(run_dir, event="sample"):
+        if isinstance(record, SampleEvent) and not any(start <= record.seq < end for start, end in ranges):
+            yield record

@@ -121,6 +121,11 @@ class Resume(_Envelope):
     acknowledgement: str = Field(min_length=1, description="Their statement, verbatim (redacted).")
     halt_seq: int | None = Field(default=None, description="seq of the halt record acknowledged.")
     checkpoint: str | None = None
+    superseded_from_seq: int | None = Field(
+        default=None, ge=0,
+        description="Records from this seq up to this resume belong to an abandoned attempt (the checkpoint's "
+        "position.records); readers that re-decide samples skip them.",
+    )
 
 
 class ReviewLabel(_Envelope):

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from azr_safe.audit.reader import iter_records
-from azr_safe.audit.records import SampleEvent
+from azr_safe.audit.reader import surviving_samples
 from azr_safe.policy.decision import Action
 from azr_safe.policy.engine import PolicyEngine
 from azr_safe.policy.schema import Policy
@@ -37,11 +36,13 @@ class ReplayRow(BaseModel):
 
 
 def replay(policy: Policy, run_dir: str | Path) -> list[ReplayRow]:
-    """Decide every recorded sample in order with a fresh engine (rate rules see the same stream)."""
+    """Decide every recorded sample in order with a fresh engine (rate rules see the same stream).
+
+    Samples of attempts abandoned by a resume (see `Resume.superseded_from_seq`) are skipped.
+    """
     engine = PolicyEngine(policy)
     rows = []
-    for record in iter_records(run_dir, event="sample"):
-        assert isinstance(record, SampleEvent)
+    for record in surviving_samples(run_dir):
         decision = engine.decide(record.sample, record.verdicts)
         rows.append(ReplayRow(
             seq=record.seq, sample_id=record.sample.sample_id, step=record.step,

@@ -150,3 +150,17 @@ def test_audit_and_policy_groups_are_registered_on_the_main_command(run):
     result = CliRunner().invoke(main_app, ["audit", "verify", str(run)])
     assert result.exit_code == 1 and "line 8 (seq 8): missing record(s): expected seq 7" in result.output
     assert CliRunner().invoke(main_app, ["policy", "validate", "policies/strict.yaml"]).exit_code == 0
+
+
+def test_replay_skips_samples_of_an_attempt_abandoned_by_a_resume(tmp_path):
+    from azr_safe.audit import Resume
+    from azr_safe.policy import load_policy
+    from azr_safe.policy.replay import replay
+
+    run_dir = tmp_path / "run"
+    record_run(run_dir, steps=2)  # seq 0 run_start, 1-4 samples, 5 step_end, 6-9 samples, 10 step_end
+    with AuditLog(run_dir, use_presidio=False) as log:
+        log.append(Resume(step=1, acknowledged_by="ops", acknowledgement="crash; step 1 re-runs",
+                          superseded_from_seq=6))
+    rows = replay(load_policy("policies/default.yaml"), run_dir)
+    assert [r.seq for r in rows] == [1, 2, 3, 4]
