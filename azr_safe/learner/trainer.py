@@ -288,7 +288,9 @@ class Trainer:
         return record
 
     def save(self) -> Path | None:
+        """Write a checkpoint (main process); every process takes part in gathering sharded weights."""
         self.accelerator.wait_for_everyone()
+        model_state = self.accelerator.get_state_dict(self.parts.model)  # a collective under FSDP
         if not self.accelerator.is_main_process:
             return None
         state = self.state.model_copy(update={
@@ -298,8 +300,8 @@ class Trainer:
             else None,
         })
         state.rollout_rng = _rng_to_json(self.rollout_rng)
-        return save_checkpoint(self.ckpt_root, state, self.accelerator.get_state_dict(self.parts.model),
-                               self.parts.optimizer.state_dict(), keep=self.config.keep_checkpoints)
+        return save_checkpoint(self.ckpt_root, state, model_state, self.parts.optimizer.state_dict(),
+                               keep=self.config.keep_checkpoints)
 
     def _resume(self, ckpt: LoadedCheckpoint, ack_halt: str | None) -> None:
         st = ckpt.state
