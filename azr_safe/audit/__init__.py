@@ -2,7 +2,7 @@
 
 from azr_safe.audit.export import export_log
 from azr_safe.audit.log import AuditLog, Position
-from azr_safe.audit.reader import get_record, is_flagged, iter_records, review_labels
+from azr_safe.audit.reader import get_record, is_flagged, iter_records, review_labels, surviving_samples
 from azr_safe.audit.records import (
     EVENTS,
     GENESIS_HASH,
@@ -45,5 +45,6 @@ __all__ = [
     "parse_record",
     "pii_spans",
     "review_labels",
+    "surviving_samples",
     "verify_log",
 ]

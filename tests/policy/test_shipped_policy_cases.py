@@ -12,7 +12,7 @@ from azr_safe.errors import ConfigError
 from azr_safe.policy import load_policy
 from azr_safe.policy.cases import case_policy_path, load_cases, run_case, run_cases
 
-CASE_FILES = sorted(Path("policies/tests").glob("*.yaml"))
+CASE_FILES = sorted((Path(__file__).resolve().parents[2] / "policies" / "tests").glob("*.yaml"))
 
 
 def _rows():
@@ -23,7 +23,7 @@ def _rows():
 
 
 def test_every_shipped_policy_has_a_case_table():
-    assert {p.stem for p in CASE_FILES} == {p.stem for p in Path("policies").glob("*.yaml")}
+    assert {p.stem for p in CASE_FILES} == {p.stem for p in CASE_FILES[0].parent.parent.glob("*.yaml")}
 
 
 @pytest.mark.parametrize(("path", "case"), list(_rows()))
