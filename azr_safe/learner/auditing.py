@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from azr_safe import __version__
-from azr_safe.audit.reader import iter_records
+from azr_safe.audit.reader import surviving_samples
 from azr_safe.audit.records import Halt, Resume, RunEnd, RunStart, SampleEvent, StepEnd
 from azr_safe.learner.checkpoint import HaltInfo
 from azr_safe.learner.metrics import scalars
@@ -62,24 +62,24 @@ class RunAudit:
     def resume(self, step: int, attempt: int, checkpoint: str, checkpoint_position: dict[str, Any] | None,
                halted: HaltInfo | None, ack_halt: str | None) -> None:
         seen = checkpoint_position["records"] if checkpoint_position else 0
+        now = self.position()
+        abandoned = now is not None and now["records"] > seen
         if halted is not None:
             text = f"resume after halt at step {halted.step} (rules {', '.join(halted.rule_ids)}): {ack_halt}"
-        else:
+        elif abandoned:
             text = (f"resume after an interruption from the checkpoint of step {step}; records from seq {seen} "
                     f"up to this one belong to abandoned attempt {attempt - 1} and are superseded by attempt "
                     f"{attempt}")
+        else:
+            text = f"resume after an interruption from the checkpoint of step {step}; no record was abandoned"
         self._append(Resume(step=step, acknowledged_by=_user(), acknowledgement=text,
-                            halt_seq=halted.audit_seq if halted else None, checkpoint=checkpoint))
+                            halt_seq=halted.audit_seq if halted else None, checkpoint=checkpoint,
+                            superseded_from_seq=seen if abandoned else None))
 
-    def surviving_samples(self, upto: int, superseded: list[list[int]]) -> Iterator[SampleEvent]:
-        """Sample records before seq `upto` that no resume superseded, in chain order."""
-        if self.log is None:
-            return
-        for record in iter_records(self.log.run_dir, event="sample"):
-            if record.seq >= upto:
-                return
-            if not any(start <= record.seq < end for start, end in superseded):
-                yield record
+    def surviving_samples(self) -> Iterator[SampleEvent]:
+        """Sample records that no resume marked as part of an abandoned attempt, in chain order."""
+        if self.log is not None:
+            yield from surviving_samples(self.log.run_dir)
 
     def run_end(self, status: str, steps: int) -> None:
         self._append(RunEnd(status=status, steps=steps))

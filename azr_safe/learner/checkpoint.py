@@ -58,9 +58,6 @@ class TrainerState(BaseModel):
     numpy_rng: Any = Field(default=None, description="np.random.get_state() as JSON.")
     rollout_rng: Any = Field(default=None, description="State of the trainer's random.Random for the buffers.")
     generator_state: dict[str, Any] | None = Field(default=None, description="Replay position of a scripted backend.")
-    superseded: list[list[int]] = Field(
-        default_factory=list, description="[first, end) audit seq ranges of abandoned attempts."
-    )
     halted: HaltInfo | None = None
     metrics: list[dict[str, Any]] = Field(default_factory=list, description="One record per finished step.")
 

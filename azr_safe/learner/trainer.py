@@ -321,15 +321,12 @@ class Trainer:
         restore_rng(st.python_rng, st.numpy_rng, ckpt.rng_tensors)
         # Records after the checkpoint's audit position belong to an abandoned attempt; the resume
         # record marks them superseded. Steps re-run under attempt + 1, so (step, attempt) stays unique.
-        kept = st.audit_position["records"] if st.audit_position else 0
-        now = self.audit.position()
-        superseded = st.superseded + ([[kept, now["records"]]] if now and now["records"] > kept else [])
         self.audit.resume(st.step, st.attempt + 1, str(ckpt.path), st.audit_position, st.halted, ack_halt)
         engine = _engine(self.parts.hook)
         if engine is not None:  # rate rules (windows, counts) see the surviving stream again
-            for record in self.audit.surviving_samples(kept, superseded):
+            for record in self.audit.surviving_samples():
                 engine.decide(record.sample, record.verdicts)
-        self.state = st.model_copy(update={"attempt": st.attempt + 1, "halted": None, "superseded": superseded})
+        self.state = st.model_copy(update={"attempt": st.attempt + 1, "halted": None})
 
     def _checkpoint_path(self, step: int) -> Path:
         return self.ckpt_root / f"{PREFIX}{step:08d}"
