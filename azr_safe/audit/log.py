@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import math
 import os
 import secrets
@@ -278,8 +279,6 @@ def _finite(data: Any) -> Any:
 
 
 def _parse_tail_record(path: Path, raw: bytes) -> dict[str, Any]:
-    import json
-
     try:
         data = json.loads(raw.decode("utf-8"))
         ok = isinstance(data, dict) and isinstance(data.get("seq"), int) and record_hash(data) == data.get("hash")

@@ -150,7 +150,8 @@ class Redactor:
     def redact_tree(self, data: Any, out: list[Redaction], *, whole: bool = False, pointer: str = "") -> Any:
         """Walk JSON data; redact PII in strings outside STRUCTURAL_KEYS. `whole` hashes FREE_TEXT_KEYS entirely."""
         if isinstance(data, dict):
-            return {k: v if k in STRUCTURAL_KEYS else self._redact_item(k, v, out, whole, pointer) for k, v in data.items()}
+            return {k: v if k in STRUCTURAL_KEYS else self._redact_item(k, v, out, whole, pointer)
+                    for k, v in data.items()}
         if isinstance(data, list):
             return [self.redact_tree(v, out, whole=whole, pointer=f"{pointer}/{i}") for i, v in enumerate(data)]
         if isinstance(data, str) and data:
