@@ -145,13 +145,14 @@ class _Sigaction(ctypes.Structure):
                 ("restorer", ctypes.c_void_p)]
 
 
-def _on_sigsys(signum, info, context):
-    # SECCOMP_RET_TRAP lands here in the child: report the syscall number, then die at once.
-    nr = ctypes.c_int.from_address(info + SI_SYSCALL_OFFSET).value
+def _on_sigsys(signum, info, context, _read_int=ctypes.c_int.from_address, _write=os.write, _exit=os._exit):
+    # SECCOMP_RET_TRAP lands here in the child: report the syscall number, then die at once. The
+    # functions are bound at definition, so a program that patches `os` cannot silence the report.
+    nr = _read_int(info + SI_SYSCALL_OFFSET).value
     try:
-        os.write(RESULT_FD, b'\n{"violation_nr": %d}\n' % nr)
+        _write(RESULT_FD, b'\n{"violation_nr": %d}\n' % nr)
     finally:
-        os._exit(VIOLATION_EXIT)
+        _exit(VIOLATION_EXIT)
 
 
 _SIGSYS_CALLBACK = _SIGHANDLER(_on_sigsys)  # built once in the worker (libffi closure), inherited
@@ -160,7 +161,9 @@ _SIGSYS_CALLBACK = _SIGHANDLER(_on_sigsys)  # built once in the worker (libffi c
 def install_sigsys_reporter():
     act = _Sigaction()
     act.handler = _SIGSYS_CALLBACK
-    act.flags = 4  # SA_SIGINFO
+    # SA_RESETHAND: the handler runs once; if a program tampers with it so that it returns, the
+    # next trapped syscall meets the default action and the kernel kills the child by SIGSYS.
+    act.flags = 4 | 0x80000000  # SA_SIGINFO | SA_RESETHAND
     if libc().sigaction(signal.SIGSYS, ctypes.byref(act), None) != 0:
         raise OSError(ctypes.get_errno(), "sigaction(SIGSYS) failed")
 

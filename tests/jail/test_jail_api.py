@@ -132,3 +132,21 @@ def test_close_stops_every_worker_process():
     processes = [worker.proc for worker in jail._workers]
     jail.close()
     assert all(proc.poll() is not None for proc in processes)
+
+
+def test_a_violation_is_reported_even_if_the_program_patched_os_first(jail):
+    program = ("import os, ctypes\nos._exit = lambda code: None\nos.write = lambda fd, data: len(data)\n"
+               "def f():\n    return ctypes.CDLL(None).syscall(41, 2, 1, 0)")
+    assert jail.run(program, call="f()").status == "violation"
+
+
+def test_a_tampered_reporter_only_delays_the_kill_to_the_next_forbidden_syscall(jail):
+    # Rewrite the harness's own handler (the worker runs as __main__) so that it returns.
+    program = ("import sys, ctypes\n"
+               "def f():\n"
+               "    harness = vars(sys.modules['__main__'])\n"
+               "    harness['_on_sigsys'].__code__ = (lambda a, b, c, _read_int=0, _write=0, _exit=0: None).__code__\n"
+               "    libc = ctypes.CDLL(None)\n"
+               "    return [libc.syscall(41, 2, 1, 0), libc.syscall(41, 2, 1, 0)]")
+    result = jail.run(program, call="f()")
+    assert (result.status, result.value) == ("violation", None)
