@@ -150,3 +150,12 @@ def test_a_tampered_reporter_only_delays_the_kill_to_the_next_forbidden_syscall(
                "    return [libc.syscall(41, 2, 1, 0), libc.syscall(41, 2, 1, 0)]")
     result = jail.run(program, call="f()")
     assert (result.status, result.value) == ("violation", None)
+
+
+def test_forged_result_lines_cannot_extend_the_wall_clock(jail):
+    # Each result line restarts the per-call clock; a program that writes bare newlines to the
+    # result fd must still die at the program's whole budget (1 call x 1 s).
+    program = "import os, time\ndef f():\n    while True:\n        os.write(3, b'\\n')\n        time.sleep(0.2)"
+    started = time.monotonic()
+    result = jail.run(program, call="f()")
+    assert time.monotonic() - started < 2.5 and result.status == "timeout"
