@@ -54,7 +54,19 @@ def ensure_cgroup_parents() -> str | None:
             (base / "NSJAIL").mkdir(exist_ok=True)
         except OSError as err:
             return f"cannot create {base / 'NSJAIL'}: {err.strerror}"
+        _remove_stale_cgroups(base / "NSJAIL")
     return None
+
+
+def _remove_stale_cgroups(parent: Path) -> None:
+    """nsjail removes NSJAIL.<pid> when it exits, but not when it is SIGKILLed (a wedged worker)."""
+    for group in parent.glob("NSJAIL.*"):
+        pid = group.name.rpartition(".")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            try:
+                group.rmdir()  # fails harmlessly if a process is still in it
+            except OSError:
+                pass
 
 
 def nsjail_argv(binary: str, config: JailConfig, uid: int, seed: int, cgroups: bool) -> list[str]:
