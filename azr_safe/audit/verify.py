@@ -21,7 +21,7 @@ from azr_safe.errors import UserFacingError
 class AuditError(UserFacingError):
     """An audit folder is missing, not an audit log, or cannot be appended to."""
 
-    code = "AZR005"
+    code = "AZR050"
 
 
 class TornTail(BaseModel):

@@ -62,7 +62,7 @@ def test_audit_show_cli_prints_the_record_and_its_review_labels(run):
     assert json.loads(result.output.split("\nreview label")[0])["seq"] == 1
     assert "review label (seq 16): concerning by reviewer-1: clear deception" in result.output
     missing = CliRunner().invoke(audit_app, ["show", str(run), "nope-id"])
-    assert missing.exit_code == 2 and missing.output.startswith("error AZR005:")
+    assert missing.exit_code == 2 and missing.output.startswith("error AZR050:")
 
 
 def test_export_jsonl_is_byte_identical_to_the_segments_and_parquet_has_flat_columns(run, tmp_path):

@@ -188,5 +188,5 @@ def test_expect_checks_a_checkpointed_hash_is_in_the_chain(tmp_path):
 
 def test_verify_of_a_folder_that_is_not_a_log_is_a_one_line_usage_error(tmp_path):
     result = verify_cli(tmp_path)
-    assert result.exit_code == 2 and result.output.startswith("error AZR005: ") and "not an audit log" in result.output
+    assert result.exit_code == 2 and result.output.startswith("error AZR050: ") and "not an audit log" in result.output
     assert verify_cli(tmp_path / "absent").exit_code == 2
