@@ -64,13 +64,19 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     state = request.app.state
     index: SampleIndex = state.index
     page = state.templates.get_template(template).render(
-        run_name=state.config.run_dir.name,
+        run_name=_run_name(state.config.run_dir),
         csrf_token=state.guard.csrf_token,
         records_seen=index.records_seen,
         unreadable=index.unreadable,
         **context,
     )
     return HTMLResponse(page, status_code=status)
+
+
+def _run_name(run_dir: Path) -> str:
+    """The run's folder name; drill and trainer runs keep their log in `<run>/audit`."""
+    resolved = run_dir.resolve()
+    return f"{resolved.parent.name}/{resolved.name}" if resolved.name == "audit" else resolved.name
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

@@ -70,7 +70,7 @@ def _normalise(fn: AttributionFn, text: str) -> Tokens:
     return [(int(a), int(b), float(s)) for a, b, s in fn(text)]
 
 
-TOP_WINDOWS = 2  # the reviewer looks at the most concerning sentences; each window costs seconds on CPU
+TOP_WINDOWS = 1  # the most concerning sentence window; each window costs tens of seconds on a busy CPU
 
 
 def default_attribution_fn() -> AttributionFn | None:
