@@ -48,21 +48,49 @@ def facets(index: SampleIndex, q: ListQuery) -> list[Facet]:
     return index.memo(("facets", key), lambda: _facets(index, key))
 
 
+_FLAG_FACETS = ("category", "monitor")
+_SAMPLE_FACETS = ("action", "role", "task_type")
+
+
 def _facets(index: SampleIndex, q: ListQuery) -> list[Facet]:
-    out = []
-    for name in ("category", "monitor"):
-        where, args = where_clause(q, skip=name)
-        rows = index.rows(
-            f"SELECT f.{name}, COUNT(DISTINCT f.seq) FROM flags f JOIN samples s ON s.seq = f.seq "
-            f"WHERE {where} GROUP BY f.{name} ORDER BY 2 DESC, 1",
-            args,
-        )
-        out.append(Facet(name, [(r[0], r[1]) for r in rows]))
-    for name in ("action", "role", "task_type"):
-        where, args = where_clause(q, skip=name)
-        rows = index.rows(f"SELECT s.{name}, COUNT(*) FROM samples s WHERE {where} GROUP BY 1 ORDER BY 2 DESC", args)
-        out.append(Facet(name, [(r[0], r[1]) for r in rows]))
+    """A facet's counts ignore its own filter. Facets whose filter is unset all share the page's
+    WHERE, so they are counted together: one query for the sample facets, one for the flag facets."""
+    counts: dict[str, dict[str, int]] = {}
+    shared = [n for n in _SAMPLE_FACETS if getattr(q, n) is None]
+    if shared:
+        counts.update(_sample_counts(index, q, shared, skip=None))
+    for name in (n for n in _SAMPLE_FACETS if n not in shared):
+        counts.update(_sample_counts(index, q, [name], skip=name))
+    shared = [n for n in _FLAG_FACETS if getattr(q, n) is None]
+    if shared:
+        counts.update(_flag_counts(index, q, shared, skip=None))
+    for name in (n for n in _FLAG_FACETS if n not in shared):
+        counts.update(_flag_counts(index, q, [name], skip=name))
+    return [
+        Facet(name, sorted(counts[name].items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        for name in (*_FLAG_FACETS, *_SAMPLE_FACETS)
+    ]
+
+
+def _sample_counts(index: SampleIndex, q: ListQuery, names: list[str], skip: str | None) -> dict[str, dict[str, int]]:
+    where, args = where_clause(q, skip=skip)
+    cols = ", ".join(f"s.{n}" for n in names)  # names are ours (_SAMPLE_FACETS), never user text
+    out: dict[str, dict[str, int]] = {n: {} for n in names}
+    for *values, n in index.rows(f"SELECT {cols}, COUNT(*) FROM samples s WHERE {where} GROUP BY {cols}", args):
+        for name, value in zip(names, values):
+            out[name][value] = out[name].get(value, 0) + n
     return out
+
+
+def _flag_counts(index: SampleIndex, q: ListQuery, names: list[str], skip: str | None) -> dict[str, dict[str, int]]:
+    """Samples (not flags) per value: one sample flagged twice in a category counts once."""
+    where, args = where_clause(q, skip=skip)
+    cols = ", ".join(f"f.{n}" for n in names)
+    seen: dict[str, dict[str, set[int]]] = {n: {} for n in names}
+    for seq, *values in index.rows(f"SELECT f.seq, {cols} FROM flags f JOIN samples s ON s.seq = f.seq WHERE {where}", args):
+        for name, value in zip(names, values):
+            seen[name].setdefault(value, set()).add(seq)
+    return {name: {v: len(seqs) for v, seqs in by_value.items()} for name, by_value in seen.items()}
 
 
 def neighbours(index: SampleIndex, q: ListQuery, seq: int) -> tuple[str | None, str | None]:
