@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azr_safe.selfplay.sample import ExecutionRecord
+if TYPE_CHECKING:
+    from azr_safe.selfplay.sample import ExecutionRecord
 
 Status = Literal["ok", "error", "timeout", "memory_limit", "output_limit", "violation"]
 
@@ -25,6 +26,10 @@ class ExecResult(BaseModel):
     duration_s: float = Field(default=0.0, description="Seconds the call took inside the child.")
 
     def to_record(self) -> ExecutionRecord:
+        # Imported here: `azr_safe.selfplay` pulls in torch, and the jail must load without it
+        # (workers start before torch; `azr-safe sandbox` stays fast).
+        from azr_safe.selfplay.sample import ExecutionRecord
+
         return ExecutionRecord(
             status=self.status, value=self.value, stdout=self.stdout, stderr=self.stderr,
             violation=self.violation, duration_s=self.duration_s,

@@ -159,3 +159,13 @@ def test_forged_result_lines_cannot_extend_the_wall_clock(jail):
     started = time.monotonic()
     result = jail.run(program, call="f()")
     assert time.monotonic() - started < 2.5 and result.status == "timeout"
+
+
+def test_importing_the_jail_does_not_import_torch():
+    # Workers must start before torch/CUDA; importing the jail must not load torch itself.
+    import subprocess
+    import sys
+
+    code = "import sys, azr_safe.jail, azr_safe.cli.sandbox; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
