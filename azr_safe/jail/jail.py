@@ -46,6 +46,7 @@ class Jail:
         self._outer = plan_outer(self.config, random_uid_block())
         self._check_requirements()
         self._init = worker_init(self.config)
+        self._closed = False
         self._lock = threading.Lock()
         self._restart_lock = threading.Lock()
         self._uid_block = random_uid_block()
@@ -110,6 +111,8 @@ class Jail:
 
     # ------------------------------------------------------------------ scheduling
     def _worker(self, index: int) -> WorkerProcess:
+        if self._closed:
+            raise JailUnavailableError("this Jail is closed; create a new one")
         with self._lock:
             worker = self._workers[index]
         if worker is not None and worker.alive:
@@ -213,6 +216,7 @@ class Jail:
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             workers, self._workers = self._workers, [None] * len(self._workers)
         for worker in workers:

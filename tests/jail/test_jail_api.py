@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from azr_safe.jail import Jail, JailConfig, Job
+from azr_safe.jail import Jail, JailConfig, JailUnavailableError, Job
 
 DOUBLE = "def f(x):\n    return x * 2"
 
@@ -132,6 +132,8 @@ def test_close_stops_every_worker_process():
     processes = [worker.proc for worker in jail._workers]
     jail.close()
     assert all(proc.poll() is not None for proc in processes)
+    with pytest.raises(JailUnavailableError, match="closed"):
+        jail.run(DOUBLE, call="f(1)")
 
 
 def test_a_violation_is_reported_even_if_the_program_patched_os_first(jail):
