@@ -274,7 +274,7 @@ def setup_child(pipes, devnull, req, cfg):
     os.dup2(pipes["out"][1], 1)
     os.dup2(pipes["err"][1], 2)
     os.dup2(pipes["res"][1], RESULT_FD)
-    os.closerange(RESULT_FD + 1, 1 << 16)                           # no inherited fds
+    os.closerange(RESULT_FD + 1, max(1 << 16, resource.getrlimit(resource.RLIMIT_NOFILE)[0]))  # no inherited fds
     wall = req["timeout_s"] * max(1, len(req["calls"]))
     cpu = int(wall) + 2
     memory = req["memory_mb"] << 20
