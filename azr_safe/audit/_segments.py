@@ -86,17 +86,23 @@ def write_head(run_dir: Path, head: dict[str, Any]) -> None:
     """Atomically replace HEAD.json (write a temp file, fsync, rename, fsync the folder)."""
     tmp = run_dir / f".{HEAD_NAME}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(head, fh, sort_keys=True)
+        fh.write(head_bytes(head).decode("utf-8"))  # canonical: any edit, even of whitespace, shows
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, run_dir / HEAD_NAME)
     fsync_dir(run_dir)
 
 
+def head_bytes(head: dict[str, Any]) -> bytes:
+    """The exact bytes HEAD.json holds for `head`."""
+    return json.dumps(head, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 def read_head(run_dir: Path) -> dict[str, Any] | None:
-    """HEAD.json's content, or None if absent or unreadable."""
+    """HEAD.json's content, or None if absent, unreadable or not in its canonical form."""
     try:
-        head = json.loads((run_dir / HEAD_NAME).read_text(encoding="utf-8"))
+        raw = (run_dir / HEAD_NAME).read_bytes()
+        head = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError):
         return None
-    return head if isinstance(head, dict) else None
+    return head if isinstance(head, dict) and head_bytes(head) == raw else None

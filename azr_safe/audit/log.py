@@ -91,6 +91,7 @@ class AuditLog:
         self._size = 0
         self._next_seq = 0
         self._last_hash = GENESIS_HASH
+        self._last_segment = segment_name(1)  # the segment that holds the last record (HEAD names it)
         self._unsynced = False
         with self._locked():
             self._load_tail()
@@ -205,6 +206,7 @@ class AuditLog:
             written = os.write(self._fd, view)
             view = view[written:]
         self._size += len(line)
+        self._last_segment = segment_name(self._segment_no)
         self._unsynced = True
 
     def _open_segment(self, number: int) -> None:
@@ -222,7 +224,7 @@ class AuditLog:
         if self._fd is not None and self._unsynced:
             os.fsync(self._fd)
         self._unsynced = False
-        head = {"seq": self._next_seq - 1, "hash": self._last_hash, "segment": segment_name(self._segment_no)}
+        head = {"seq": self._next_seq - 1, "hash": self._last_hash, "segment": self._last_segment}
         write_head(self.run_dir, head)
 
     def _refresh_if_changed(self) -> None:
@@ -239,6 +241,7 @@ class AuditLog:
         segments = list_segments(self.run_dir)
         if not segments:
             self._segment_no, self._size, self._next_seq, self._last_hash = 1, 0, 0, GENESIS_HASH
+            self._last_segment = segment_name(1)
             self._sync_locked()  # HEAD at seq -1: an empty log, not a truncated one
             return
         self._last_record_from(segments)
@@ -256,9 +259,9 @@ class AuditLog:
             lines, _ = read_segment(path)
             if lines:
                 data = _parse_tail_record(path, lines[-1].raw)
-                self._next_seq, self._last_hash = data["seq"] + 1, data["hash"]
+                self._next_seq, self._last_hash, self._last_segment = data["seq"] + 1, data["hash"], path.name
                 return
-        self._next_seq, self._last_hash = 0, GENESIS_HASH
+        self._next_seq, self._last_hash, self._last_segment = 0, GENESIS_HASH, segment_name(1)
 
     def _recover(self, segment: str, offset: int, torn: bytes) -> None:
         self._open_segment(self._segment_no + 1)

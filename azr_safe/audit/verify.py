@@ -99,7 +99,7 @@ class _Walker:
             raise _Tampered(f"{where}: chain broken, prev_hash does not match the hash of seq {seq - 1}")
         self._check_schema(data, where)
         self._check_recovery(data, where)
-        self._check_head(data, where)
+        self._check_head(line, data, where)
         self.expected_seq += 1
         self.prev_hash = data["hash"]
 
@@ -123,15 +123,15 @@ class _Walker:
                 "that no recovery record describes"
             )
 
-    def _check_head(self, data: dict[str, Any], where: str) -> None:
+    def _check_head(self, line: Line, data: dict[str, Any], where: str) -> None:
         if self.head and data["seq"] == self.head.get("seq"):
-            if data["hash"] != self.head.get("hash"):
-                raise _Tampered(f"{where}: hash differs from the one {HEAD_NAME} recorded for this seq")
+            if data["hash"] != self.head.get("hash") or line.segment != self.head.get("segment"):
+                raise _Tampered(f"{where}: differs from what {HEAD_NAME} recorded for this seq")
             self.head_seen = True
 
     def check_end(self) -> None:
         if self.head is None:
-            raise _Tampered(f"{HEAD_NAME} is missing or unreadable")
+            raise _Tampered(f"{HEAD_NAME} is missing, unreadable or edited")
         if not self.head_seen and self.head.get("seq") != -1:
             raise _Tampered(
                 f"truncated: {HEAD_NAME} records seq {self.head.get('seq')}, "

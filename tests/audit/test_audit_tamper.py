@@ -68,7 +68,7 @@ def test_rewriting_the_whole_chain_after_an_edit_is_caught_by_head(run):
         lines[i] = (canonical_json(data) + "\n").encode()
     write_lines(run, lines)
     report = verify_log(run)
-    assert report.status == "tampered" and "HEAD.json recorded" in report.problem
+    assert report.status == "tampered" and "differs from what HEAD.json recorded" in report.problem
 
 
 def test_deleting_a_record_is_caught_at_the_next_one(run):
@@ -190,3 +190,9 @@ def test_verify_of_a_folder_that_is_not_a_log_is_a_one_line_usage_error(tmp_path
     result = verify_cli(tmp_path)
     assert result.exit_code == 2 and result.output.startswith("error AZR050: ") and "not an audit log" in result.output
     assert verify_cli(tmp_path / "absent").exit_code == 2
+
+
+def test_editing_head_is_caught_even_when_it_stays_valid_json(run):
+    head = run / "HEAD.json"
+    head.write_bytes(head.read_bytes().replace(b'","seq"', b'", "seq"'))
+    assert "HEAD.json is missing, unreadable or edited" in verify_log(run).problem
