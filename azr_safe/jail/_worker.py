@@ -29,6 +29,7 @@ import time
 RESULT_FD = 3
 VIOLATION_EXIT = 159
 SETUP_FAILED_EXIT, HARNESS_FAILED_EXIT = 70, 71
+RESULT_STREAM_MAX = 8 << 20  # per child; JSON-escaped it stays under the parent's line limit
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -365,7 +366,8 @@ class Worker:
     # -- child output
     def pump(self, child, name):
         fd = child.pipes[name][0]
-        limit = self.cap if name != "res" else 8 * self.cap * max(1, len(child.req["calls"])) + (1 << 16)
+        limit = self.cap if name != "res" else min(8 * self.cap * max(1, len(child.req["calls"])) + (1 << 16),
+                                                   RESULT_STREAM_MAX)
         while True:
             try:
                 data = os.read(fd, 1 << 16)

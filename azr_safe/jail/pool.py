@@ -16,7 +16,7 @@ from typing import Any
 from azr_safe.errors import JailUnavailableError
 
 WORKER_SOURCE = (Path(__file__).with_name("_worker.py")).read_text()
-MAX_RESPONSE_BYTES = 64 << 20
+MAX_RESPONSE_BYTES = 128 << 20  # > 6 x RESULT_STREAM_MAX (worst-case JSON escaping) + output caps
 
 
 class WorkerDied(RuntimeError):

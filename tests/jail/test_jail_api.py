@@ -171,3 +171,14 @@ def test_importing_the_jail_does_not_import_torch():
     code = "import sys, azr_safe.jail, azr_safe.cli.sandbox; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_program_with_many_large_results_is_capped_not_wedged(jail):
+    # 200 calls x (64 KiB of quotes on stdout + a 60 KiB repr): the result stream hits its cap, the child is
+    # killed, and the jail answers promptly.
+    program = "def f(x):\n    print('\"' * 65000)\n    return '\\\\' * 30000"
+    started = time.monotonic()
+    results = jail.evaluate(program, ["0"] * 200)
+    assert time.monotonic() - started < 30
+    assert results[0].status == "ok" and results[-1].status == "output_limit"
+    assert jail.run(DOUBLE, call="f(2)").value == "4"
