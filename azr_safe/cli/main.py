@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from azr_safe.errors import UserFacingError
 
@@ -68,7 +69,8 @@ def main() -> None:
     try:
         app()
     except UserFacingError as err:
-        Console(stderr=True).print(f"[red]error[/red] {err.code}: {err}", highlight=False)
+        message = escape(f"{err.code}: {err}")  # model or user text must not be read as markup
+        Console(stderr=True, soft_wrap=True).print(f"[red]error[/red] {message}", highlight=False)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
