@@ -72,6 +72,7 @@ class SampleIndex:
         self.generation = 0  # bumps whenever rows are added; caches key on it
         self._last_refresh = float("-inf")
         self._memo: dict[Any, tuple[int, float, Any]] = {}
+        self._values: dict[str, set[str]] = {n: set() for n in ("category", "monitor", "action", "role", "task_type")}
         self.refresh(force=True)
 
     # ---- building -------------------------------------------------------------------------
@@ -113,6 +114,7 @@ class SampleIndex:
                     self.unreadable += 1
             except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
                 self.unreadable += 1
+        self._collect_values(sample_rows, flag_rows)
         with self.db:
             self.db.executemany(f"INSERT INTO samples VALUES ({','.join('?' * 25)})", sample_rows)
             self.db.executemany("INSERT INTO flags VALUES (?,?,?,?)", flag_rows)
@@ -122,6 +124,12 @@ class SampleIndex:
                 "SET label = excluded.label, seq = excluded.seq WHERE excluded.seq > current_label.seq",
                 [(r[1], r[3], r[0]) for r in label_rows if r[1] is not None],
             )
+
+    def _collect_values(self, sample_rows: list[tuple], flag_rows: list[tuple]) -> None:
+        for name, col in (("action", 9), ("role", 7), ("task_type", 8)):  # positions in _sample_row
+            self._values[name].update(r[col] for r in sample_rows)
+        self._values["monitor"].update(r[1] for r in flag_rows)
+        self._values["category"].update(r[2] for r in flag_rows)
 
     # ---- reading --------------------------------------------------------------------------
     def rows(self, sql: str, args: list[Any] | tuple = ()) -> list[sqlite3.Row]:
@@ -157,10 +165,10 @@ class SampleIndex:
         loaded = self.load_sample(found[0][0], audit_seq) if found else None
         return loaded[1] if loaded else None
 
-    def distinct(self, column: str, table: str = "samples") -> list[str]:
-        """Values present in the run, for filter drop-downs (column names are ours, not users')."""
-        sql = f"SELECT DISTINCT {column} FROM {table} ORDER BY 1"
-        return self.memo(("distinct", sql), lambda: [r[0] for r in self.rows(sql) if r[0] is not None])
+    def choices(self) -> dict[str, list[str]]:
+        """Values present in the run per filter, for drop-downs (collected while indexing: no query)."""
+        with self.lock:
+            return {name: sorted(values) for name, values in self._values.items()}
 
     def memo(self, key: Any, compute: Callable[[], Any], max_age_s: float = 0.0) -> Any:
         """`compute()` cached until new records arrive, or for `max_age_s` even if they do."""

@@ -144,3 +144,14 @@ def test_every_facet_ignores_only_its_own_filter(client, run_dir, query):
         kept = [r for r in records if all(v in value[k](r) for k, v in others.items())]
         expected = Counter(x for r in kept for x in of(r))
         assert facets[name] == dict(expected), name
+
+
+def test_filter_drop_downs_offer_the_values_present_in_the_run(client, run_dir):
+    records = list(iter_records(run_dir, event="sample"))
+    choices = client.app.state.index.choices()
+    assert choices["action"] == sorted({r.decision.action for r in records})
+    assert choices["role"] == sorted({r.sample.role for r in records})
+    assert choices["category"] == sorted({c for r in records for v in r.verdicts for c in v.labels})
+    page = client.get("/").text
+    for action in choices["action"]:
+        assert f'<option value="{action}"' in page

@@ -40,21 +40,11 @@ def list_samples(request: Request) -> Response:
         q=q,
         page=page,
         facets=listing.facets(index, q),
-        choices=_choices(index),
+        choices=index.choices(),
         labels=LABELS,
         link=lambda **kw: "/?" + urlencode(q.params(**kw)),
         sample_link=lambda sid: f"/samples/{quote(sid, safe='')}?" + urlencode(q.filters_only()),
     )
-
-
-def _choices(index: SampleIndex) -> dict[str, list[str]]:
-    return {
-        "category": index.distinct("category", "flags"),
-        "monitor": index.distinct("monitor", "flags"),
-        "action": index.distinct("action"),
-        "role": index.distinct("role"),
-        "task_type": index.distinct("task_type"),
-    }
 
 
 @router.get("/samples/{sample_id}")
