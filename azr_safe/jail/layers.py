@@ -37,6 +37,10 @@ def worker_init(config: JailConfig) -> dict[str, Any]:
 def _uid_layer(config: JailConfig, outer: OuterPlan, ready: dict[str, Any]) -> Layer:
     if config.unsafe_no_jail:
         return Layer(name="uid_drop", active=False, detail="disabled by --unsafe-no-jail")
+    if os.geteuid() != 0:
+        return Layer(name="uid_drop", active=False,
+                     detail=f"not root: every worker runs as the invoking uid {ready['uid']} (already unprivileged; "
+                            "no per-worker uid)")
     if outer.active:
         return Layer(name="uid_drop", active=True,
                      detail=f"uid {ready['uid']}+i inside the user namespace = the same unprivileged uid outside")

@@ -71,9 +71,12 @@ def _remove_stale_cgroups(parent: Path) -> None:
 
 def nsjail_argv(binary: str, config: JailConfig, uid: int, seed: int, cgroups: bool) -> list[str]:
     """The nsjail command line for one worker (its own uid, its own hash seed)."""
+    gid = uid
+    if os.geteuid() != 0:  # an unprivileged user can only map its own ids (still not root outside)
+        uid, gid = os.getuid(), os.getgid()
     argv = [
         binary, "-Mo", "-Q",
-        "-u", f"{uid}:{uid}:1", "-g", f"{uid}:{uid}:1",        # never the default map (-> outside root)
+        "-u", f"{uid}:{uid}:1", "-g", f"{gid}:{gid}:1",        # never the default map (-> outside root)
         "-t", "0", "--rlimit_cpu", "max",                      # long-lived: children get their own limits
         "--rlimit_as", "max", "--rlimit_fsize", "0", "--rlimit_core", "0",
         "--rlimit_nofile", "256", "--rlimit_nproc", "4096",   # the pids cgroup and NPROC=0 per child bound it
