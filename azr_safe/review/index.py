@@ -36,6 +36,8 @@ CREATE TABLE labels (
 );
 -- The latest label per labelled record (audit-log semantics: keyed by the sample record's seq).
 CREATE TABLE current_label (target_seq INTEGER PRIMARY KEY, label TEXT, seq INTEGER);
+-- Run events a reviewer should see beside the samples: start, halts, resumes, recoveries, end.
+CREATE TABLE events (seq INTEGER PRIMARY KEY, audit_seq INTEGER, event TEXT, step INTEGER, ts TEXT, summary TEXT);
 CREATE INDEX samples_sample_id ON samples(sample_id);
 CREATE INDEX samples_flagged ON samples(flagged, seq);
 CREATE INDEX samples_step ON samples(step, seq);
@@ -53,6 +55,14 @@ CREATE INDEX samples_audit_seq ON samples(audit_seq);
 """
 _EXCERPT_CHARS = 160
 UNCATEGORIZED = "uncategorized"
+RUN_EVENTS = ("run_start", "halt", "resume", "recovery", "run_end")
+_EVENT_FIELDS = {  # what one line about each run event shows, in order
+    "run_start": ("policy_name", "policy_hash", "azr_safe_version"),
+    "halt": ("rule_id", "sample_id", "message", "checkpoint"),
+    "resume": ("acknowledged_by", "acknowledgement", "halt_seq", "checkpoint"),
+    "recovery": ("segment", "offset", "length"),
+    "run_end": ("status", "steps"),
+}
 _MEMO_ENTRIES = 512
 
 
@@ -95,7 +105,7 @@ class SampleIndex:
             return added
 
     def _ingest(self, records: list[RawRecord]) -> None:
-        sample_rows, flag_rows, label_rows = [], [], []
+        sample_rows, flag_rows, label_rows, event_rows = [], [], [], []
         for raw in records:
             seq = self.records_seen
             self.records_seen += 1
@@ -110,6 +120,9 @@ class SampleIndex:
                     lab = source.label_view(raw.record)
                     row = (seq, lab.target_seq, lab.sample_id, lab.label, lab.note, lab.reviewer, lab.timestamp)
                     label_rows.append(row)
+                elif event in RUN_EVENTS:
+                    event_rows.append((seq, raw.record.get("seq"), event, raw.record.get("step"),
+                                       str(raw.record.get("timestamp", "")), _event_summary(raw.record)))
                 elif event == "_unreadable":
                     self.unreadable += 1
             except (ValidationError, KeyError, TypeError, ValueError, AttributeError):
@@ -119,6 +132,7 @@ class SampleIndex:
             self.db.executemany(f"INSERT INTO samples VALUES ({','.join('?' * 25)})", sample_rows)
             self.db.executemany("INSERT INTO flags VALUES (?,?,?,?)", flag_rows)
             self.db.executemany("INSERT INTO labels VALUES (?,?,?,?,?,?,?)", label_rows)
+            self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", event_rows)
             self.db.executemany(
                 "INSERT INTO current_label VALUES (?,?,?) ON CONFLICT(target_seq) DO UPDATE "
                 "SET label = excluded.label, seq = excluded.seq WHERE excluded.seq > current_label.seq",
@@ -238,6 +252,11 @@ def _excerpt(s: dict, verdicts: list[dict]) -> str:
                 return _squash(("…" if lo else "") + text[lo : start + _EXCERPT_CHARS - 40])
     first = texts["reasoning"] or texts["answer"] or texts["program"]
     return _squash(first[: 2 * _EXCERPT_CHARS])[:_EXCERPT_CHARS]
+
+
+def _event_summary(record: dict) -> str:
+    fields = _EVENT_FIELDS.get(str(record.get("event")), ())
+    return "; ".join(f"{k}: {record[k]}" for k in fields if record.get(k) not in (None, ""))
 
 
 def _squash(text: str) -> str:

@@ -60,3 +60,16 @@ def test_dashboard_of_an_empty_run_says_so(tmp_path):
         page = c.get("/dashboard").text
         assert "No data yet" in page
         assert "No samples match" in c.get("/").text
+
+
+def test_run_events_are_listed_with_the_halt_rule_and_escaped(client, run_dir):
+    from azr_safe.audit import AuditLog, Halt, RunEnd
+
+    with AuditLog(run_dir) as log:
+        log.append(Halt(step=7, rule_id="halt-high-confidence-reasoning", sample_id="7-x", message="<script>stop</script>"))
+        log.append(RunEnd(status="halted", steps=8))
+    page = client.get("/dashboard").text
+    table = page.split('id="run-events"')[1].split("</table>")[0]
+    assert table.index("run_start") < table.index("halt") < table.index("run_end")
+    assert "rule_id: halt-high-confidence-reasoning; sample_id: 7-x; message: &lt;script&gt;stop&lt;/script&gt;" in table
+    assert "<script>" not in page

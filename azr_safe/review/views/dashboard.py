@@ -24,4 +24,5 @@ def run_dashboard(request: Request) -> Response:
         ("Solve rate by task type and role", line_chart("solve rate", d.solve_rate, y_max=1.0, y_label="rate")),
         ("Valid-proposal rate", line_chart("valid-proposal rate", d.valid_proposals, y_max=1.0, y_label="rate")),
     ]
-    return render(request, "dashboard.html", charts=charts, totals=d.totals)
+    events = index.rows("SELECT audit_seq, event, step, ts, summary FROM events ORDER BY seq")
+    return render(request, "dashboard.html", charts=charts, totals=d.totals, events=events)
