@@ -33,6 +33,12 @@ def random_uid_block() -> int:
     return low + size * secrets.randbelow((high - low) // size)
 
 
+def _job_from_pair(pair: tuple[str, str | None]) -> Job:
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise ValueError(f"a job is a Job or a (code, call) pair, got {type(pair).__name__}")
+    return Job(code=pair[0], calls=[] if pair[1] is None else [pair[1]])
+
+
 def call_for(input_text: str) -> str:
     """`f(<input>)`; the newline stops a trailing comment in the input from eating the paren."""
     return f"f({input_text}\n)"
@@ -41,8 +47,8 @@ def call_for(input_text: str) -> str:
 class Jail:
     """Runs model-written programs in the layered jail. See design/interfaces.md."""
 
-    def __init__(self, config: JailConfig | None = None) -> None:
-        self.config = config or JailConfig()
+    def __init__(self, config: JailConfig | dict | None = None) -> None:
+        self.config = config if isinstance(config, JailConfig) else JailConfig.model_validate(config or {})
         self._outer = plan_outer(self.config, random_uid_block())
         self._check_requirements()
         self._init = worker_init(self.config)
@@ -171,7 +177,7 @@ class Jail:
 
     def run_many(self, jobs: Iterable[Job | tuple[str, str | None]]) -> list[ExecResult]:
         """One ExecResult per job; each job has at most one call (use run_batch for more)."""
-        parsed = [j if isinstance(j, Job) else Job(code=j[0], calls=[] if j[1] is None else [j[1]]) for j in jobs]
+        parsed = [j if isinstance(j, Job) else _job_from_pair(j) for j in jobs]
         if any(len(j.calls) > 1 for j in parsed):
             raise ValueError("run_many takes jobs with at most one call each; use run_batch for several")
         return [results[0] for results in self.run_batch(parsed)]

@@ -64,3 +64,13 @@ def test_cli_run_with_a_profile_uses_its_limits(azr, program, tmp_path):
     profile.write_text("name: tight\ndescription: short\ntimeout_s: 0.3\nnsjail: \"off\"\n")
     out = azr("sandbox", "run", str(program), "--call", "spin()", "--profile", str(profile), "--json")
     assert json.loads(out.stdout)["status"] == "timeout"
+
+
+def test_jobs_must_be_jobs_or_code_call_pairs(jail):
+    with pytest.raises(ValueError, match="pair"):
+        jail.run_many(["def f(): pass"])
+
+
+def test_a_jail_accepts_a_plain_mapping_as_config_and_validates_it():
+    with pytest.raises(ValidationError):
+        Jail({"workers": 1})
