@@ -57,8 +57,14 @@ def policy_logps(model: torch.nn.Module, batch: TokenBatch, temperature: float, 
     so ρ = π/μ would be biased below 1 wherever the grammar forced a token.
     """
     scale = temperature if temperature > 0 else 1.0
-    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits  # (B, W, V)
-    idx = batch.positions.unsqueeze(-1).expand(-1, -1, logits.size(-1))
+    # Only the positions that predict completion tokens go through the LM head: with a 262k-token
+    # vocabulary, logits for every prompt position would cost gigabytes.
+    first = int(batch.positions[:, 0].min())
+    last = int((batch.positions * (batch.completion_mask > 0)).max())
+    keep = torch.arange(first, last + 1, device=batch.input_ids.device)
+    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                   logits_to_keep=keep).logits  # (B, last - first + 1, V)
+    idx = (batch.positions - first).clamp(min=0, max=last - first).unsqueeze(-1).expand(-1, -1, logits.size(-1))
     logits = torch.gather(logits, 1, idx).float() / scale  # (B, T, V): the rows that predict y_t
     logp_all = torch.log_softmax(logits, dim=-1)
     per_token_logps = logp_all.gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1)  # (B, T)

@@ -121,3 +121,21 @@ def test_quarantine_on_a_learnability_rollout_keeps_its_task_out(trainer):
     assert trainer._update_buffers(result, decisions(items, {1: "quarantine_task"})) == 0
     assert task.program not in [t.program for t in trainer.buffers["deduction"].triplets]
     assert trainer._update_buffers(result, decisions(items)) == 1  # and without the decision it would enter
+
+
+def test_policy_logprobs_on_kept_positions_match_a_full_forward_pass():
+    from azr_safe.generation.tokens import completion_logprobs
+    from azr_safe.learner.batch import make_batch, policy_logps
+    from azr_safe.models.tiny import build_tiny_model
+    from learner_helpers import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    model = build_tiny_model(tok)
+    prompts = [tok("hello there f(3)")["input_ids"], tok("x")["input_ids"]]  # different prompt lengths
+    completions = [tok("abc def", add_special_tokens=False)["input_ids"],
+                   tok("ghij klm nop", add_special_tokens=False)["input_ids"]]
+    logps, _, old = policy_logps(model, make_batch(prompts, completions, [[], []], 0), 0.7, False)
+    reference = completion_logprobs(model, prompts, completions, temperature=0.7, pad_id=0)
+    for i, c in enumerate(completions):
+        assert torch.allclose(logps[i, : len(c)], torch.tensor(reference[i]), atol=1e-5)
+    assert torch.equal(old, logps.detach())  # log π_old is recomputed, so the ratio starts at 1
