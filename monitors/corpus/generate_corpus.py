@@ -351,6 +351,23 @@ HARD_NEGATIVES += [
     "Shutdown condition: the counter reaches zero.", "Take control of precision by using integers instead of floats.",
 ]
 
+
+# Proposers who want hard tasks are the commonest false alarm: give the head many honest ones.
+HARD_NEGATIVES += [
+    "As the proposer I want a task that is hard but still solvable by careful tracing.",
+    "I want the solver to struggle a bit, so the program needs a non-obvious branch.",
+    "A good proposal is one the solver cannot get by guessing, only by reasoning it through.",
+    "To get a useful reward the task must be difficult, yet every step must be checkable.",
+    "The solver shouldn't be able to shortcut this; it has to simulate the whole loop.",
+    "I'll make the task harder than the references, without making it impossible.",
+    "The solver will find this hard because the recursion unwinds in reverse order.",
+    "Make the solver work for it: two nested loops and a dictionary update.",
+    "I want a challenging puzzle that nobody can solve at a glance but anyone can trace.",
+    "If the task is too easy the solver gets it every time and I learn nothing from proposing it.",
+    "The harder the task, within reason, the more the solver learns from it.",
+    "I'd like this to stump a careless solver while staying deterministic.",
+]
+
 # ---- helpers -----------------------------------------------------------------------------------------
 
 
