@@ -73,18 +73,9 @@ def _load_model(config: AZRConfig, accelerator: Accelerator) -> tuple[Any, Any]:
 
 
 def _build_generator(config: AZRConfig, model: Any, tokenizer: Any) -> Any:
-    gen = config.generation
-    if gen.backend == "scripted":
-        from azr_safe.generation import ScriptedGenerator
+    from azr_safe.generation import build_generator
 
-        return ScriptedGenerator(gen.scripted_file, tokenizer=tokenizer, model=model)
-    if gen.backend == "vllm":
-        from azr_safe.generation.vllm import VLLMGenerator  # the [gpu] extra; raises a clear error without it
-
-        return VLLMGenerator(model, tokenizer, **gen.vllm)
-    from azr_safe.generation.hf import HFGenerator
-
-    return HFGenerator(model, tokenizer, structured=gen.structured, batch_size=gen.batch_size)
+    return build_generator(config.generation, model=model, tokenizer=tokenizer)
 
 
 def _with_lora(model: Any, lora: LoraSettings) -> Any:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from azr_safe.errors import ConfigError
+from azr_safe.generation.config import VLLMSettings
+from azr_safe.generation.grammar import GrammarConfig
 from azr_safe.learner.yamlfile import read_mapping
 from azr_safe.models.spec import ModelSpec
 from azr_safe.selfplay.advantages import AdvantageConfig
@@ -26,15 +28,18 @@ class _Strict(BaseModel):
 
 
 class GenerationSettings(_Strict):
-    """How responses are sampled."""
+    """How responses are sampled: the backend part of `azr_safe.generation.GeneratorConfig`.
+    Token budgets and the temperature are per role, under `rollout`."""
 
     backend: Literal["hf", "vllm", "scripted"] = Field(
         default="hf", description="hf: transformers generate; vllm: the [gpu] extra; scripted: canned replies."
     )
     scripted_file: Path | None = Field(default=None, description="Canned responses (scripted backend only).")
-    structured: bool = Field(default=True, description="hf: compile the grammar that forces <think> and blocks.")
-    batch_size: int = Field(default=16, ge=1, description="hf: sequences generated together.")
-    vllm: dict[str, Any] = Field(default_factory=dict, description="Passed to the vLLM backend unchanged.")
+    structured: bool = Field(default=True, description="Force <think> and the answer blocks with the grammar.")
+    grammar: GrammarConfig = Field(default_factory=GrammarConfig, description="Grammar bounds (think length).")
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0, description="Nucleus sampling (1 = off, as in the paper).")
+    batch_size: int = Field(default=16, ge=1, description="hf: sequences generated together (memory only).")
+    vllm: VLLMSettings = Field(default_factory=VLLMSettings, description="vLLM engine options ([gpu] extra).")
 
 
 class OptimSettings(_Strict):
