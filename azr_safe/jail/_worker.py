@@ -94,10 +94,15 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def install_seccomp(bpf):
-    """Load a BPF program compiled by the parent (libseccomp export_bpf): 8 bytes per insn."""
+def _sock_fprog(bpf):
+    """A sock_fprog for a BPF program compiled by the parent (libseccomp export_bpf): 8 bytes per
+    insn. Returns (buffer, program); the buffer must outlive the program."""
     buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
+    return buf, _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
+
+
+def install_seccomp(bpf):
+    buf, prog = _sock_fprog(bpf)
     rc = libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0)
     if rc != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
@@ -159,14 +164,36 @@ def _on_sigsys(signum, info, context, _read_int=ctypes.c_int.from_address, _writ
 _SIGSYS_CALLBACK = _SIGHANDLER(_on_sigsys)  # built once in the worker (libffi closure), inherited
 
 
-def install_sigsys_reporter():
-    act = _Sigaction()
-    act.handler = _SIGSYS_CALLBACK
-    # SA_RESETHAND: the handler runs once; if a program tampers with it so that it returns, the
-    # next trapped syscall meets the default action and the kernel kills the child by SIGSYS.
-    act.flags = 4 | 0x80000000  # SA_SIGINFO | SA_RESETHAND
-    if libc().sigaction(signal.SIGSYS, ctypes.byref(act), None) != 0:
-        raise OSError(ctypes.get_errno(), "sigaction(SIGSYS) failed")
+class ChildKit:
+    """The ctypes objects the per-child steps use, built ONCE in the worker before any fork.
+
+    Resolving libc symbols and building ctypes structs in every child touched ~70 shared pages
+    (copy-on-write faults, ~0.3 ms of CPU per child); a child now only makes the three calls.
+    Each child still installs the same handler and the same filter itself.
+    """
+
+    def __init__(self, child_bpf):
+        lib = libc()
+        self.prctl, self.sigaction = lib.prctl, lib.sigaction
+        self.act = _Sigaction()
+        self.act.handler = _SIGSYS_CALLBACK
+        # SA_RESETHAND: the handler runs once; if a program tampers with it so that it returns,
+        # the next trapped syscall meets the default action and the kernel kills the child by SIGSYS.
+        self.act.flags = 4 | 0x80000000  # SA_SIGINFO | SA_RESETHAND
+        self.act_ref = ctypes.byref(self.act)
+        self.bpf_buf, self.prog = _sock_fprog(child_bpf) if child_bpf else (None, None)
+        self.prog_ref = ctypes.byref(self.prog) if child_bpf else None
+
+    def set_pdeathsig(self):
+        self.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def install_sigsys_reporter(self):
+        if self.sigaction(signal.SIGSYS, self.act_ref, None) != 0:
+            raise OSError(ctypes.get_errno(), "sigaction(SIGSYS) failed")
+
+    def install_child_filter(self):
+        if self.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self.prog_ref, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
 # ---------------------------------------------------------------- child harness
@@ -267,10 +294,10 @@ def child_main(req, cap):
     os._exit(0)
 
 
-def setup_child(pipes, devnull, req, cfg):
+def setup_child(pipes, devnull, req, cfg, kit):
     """The per-child checklist (each step one line, order matters)."""
     os.setsid()                                                     # own session/process group
-    libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)         # dies with its worker
+    kit.set_pdeathsig()                                             # dies with its worker
     os.dup2(devnull, 0)
     os.dup2(pipes["out"][1], 1)
     os.dup2(pipes["err"][1], 2)
@@ -286,9 +313,10 @@ def setup_child(pipes, devnull, req, cfg):
     resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
     if cfg["seccomp"]:
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))            # no processes, no threads
-        install_sigsys_reporter()
-        install_seccomp(cfg["child_bpf"])                           # no fork/kill/setrlimit/...
-    os.environ.clear()
+        kit.install_sigsys_reporter()
+        kit.install_child_filter()                                  # no fork/kill/setrlimit/...
+    if os.environ:                                                  # the worker cleared it already
+        os.environ.clear()
 
 
 # ---------------------------------------------------------------- worker (fork server)
@@ -316,6 +344,7 @@ class Worker:
         self.inbuf = bytearray()
         self.devnull = devnull
         self.closing = False
+        self.kit = ChildKit(cfg["child_bpf"] if cfg["seccomp"] else b"")
 
     # -- requests
     def read_stdin(self):
@@ -343,7 +372,7 @@ class Worker:
             raise
         if pid == 0:
             try:
-                setup_child(pipes, self.devnull, req, self.cfg)
+                setup_child(pipes, self.devnull, req, self.cfg, self.kit)
             except BaseException as exc:
                 try:
                     os.write(2, ("jail child set-up failed: %r\n" % (exc,)).encode())
