@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -12,6 +14,8 @@ from azr_safe.learner.screening import allow
 from azr_safe.learner.trainer import HaltNotAcknowledgedError
 from azr_safe.policy.decision import Decision
 from learner_helpers import make_trainer, tiny_config
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class HaltOn:
@@ -119,3 +123,26 @@ def test_resume_replays_the_surviving_stream_into_the_policy_engine(tmp_path, ja
     make_trainer(tiny_config(tmp_path, steps=2), jail=jail, hook=PolicyScreeningHook(None, second), resume=True,
                  audit=AuditLog(tmp_path / "audit"))
     assert second.seen == step0  # rate rules see step 0 again, and not the abandoned step 1
+
+
+def test_the_shipped_default_policy_vetoes_and_quarantines_a_sandbox_violation(tmp_path, jail):
+    from azr_safe.generation.scripted import ScriptedGenerator
+    from azr_safe.learner.components import build_hook
+    from learner_helpers import SCRIPT, tiny_tokenizer
+
+    forking = {"task_type": "deduction", "role": "propose",
+               "text": "<think>Spawn.</think>\n<code>\ndef f(x):\n    import os\n    os.fork()\n    return x\n"
+                       "</code>\n<input>3</input>"}
+    script = [forking] + [r for r in SCRIPT if (r["task_type"], r["role"]) != ("deduction", "propose")]
+    config = tiny_config(tmp_path, steps=1, policy=str(REPO / "policies" / "default.yaml"))
+    trainer = make_trainer(config, jail=jail, hook=build_hook(config),
+                           generator=ScriptedGenerator(script, tokenizer=tiny_tokenizer()),
+                           audit=AuditLog(tmp_path / "audit"))
+    trainer.run()
+    records = {r.sample.sample_id: r for r in iter_records(tmp_path / "audit", event="sample")}
+    proposal = records["0-deduction-propose-0"]
+    assert any(e.status == "violation" for e in proposal.sample.executions)
+    assert proposal.decision.action == "quarantine_task"
+    assert {"veto-sandbox-violation", "quarantine-violating-proposal"} <= set(proposal.decision.rule_ids)
+    assert trainer.state.metrics[0]["actions"]["quarantine_task"] >= 1
+    assert not any("fork" in t.program for t in trainer.buffers["deduction"].triplets)
