@@ -34,6 +34,7 @@ def probe(
     task_types: Annotated[str, typer.Option(help="Comma-separated task types to run.")] = "deduction,abduction,induction",
     seed: Annotated[int, typer.Option(help="Seeds sampling and buffer draws.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Append one JSON line of metrics per step here.")] = None,
+    samples: Annotated[Path | None, typer.Option(help="Append every sample (text, reason, reward) as JSONL here.")] = None,
 ) -> None:
     """Run rollout steps with a real model and the real jail, and print their metrics."""
     from azr_safe.jail import Jail, JailConfig
@@ -69,6 +70,10 @@ def probe(
             for key, value in record.items():
                 totals[key] += value
             typer.echo(json.dumps(record, sort_keys=True))
+            if samples is not None:
+                with samples.open("a") as fh:
+                    for sample in result.samples:
+                        fh.write(sample.model_dump_json(exclude={"prompt"}) + "\n")
             if out is not None:
                 with out.open("a") as fh:
                     fh.write(json.dumps(record, sort_keys=True) + "\n")
