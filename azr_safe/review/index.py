@@ -249,6 +249,8 @@ def _excerpt(s: dict, verdicts: list[dict]) -> str:
             text, start, end = texts.get(span.get("field"), ""), span.get("start", -1), span.get("end", -1)
             if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
                 lo = max(0, start - 40)
+                space = text.find(" ", lo, start)  # start the context on a word boundary
+                lo = space + 1 if lo and space >= 0 else lo
                 return _squash(("…" if lo else "") + text[lo : start + _EXCERPT_CHARS - 40])
     first = texts["reasoning"] or texts["answer"] or texts["program"]
     return _squash(first[: 2 * _EXCERPT_CHARS])[:_EXCERPT_CHARS]

@@ -154,7 +154,7 @@ def test_a_trace_with_script_renders_as_text_and_never_runs(server, page):
     page.goto(server + "/?show=all&per_page=500")
     hostile_rows = page.locator("#samples tbody tr", has_text="onerror=alert(1)>")
     assert hostile_rows.count() >= 1, "the recorded run holds the hostile trace"
-    assert "<img src=x onerror=alert(1)>" in hostile_rows.first.locator("td.excerpt").inner_text()  # as text
+    assert "onerror=alert(1)>" in hostile_rows.first.locator("td.excerpt").inner_text()  # shown as text
     hostile_rows.first.locator("a.sample-link").click()
     page.wait_for_selector("#sample-title")
     assert HOSTILE in page.inner_text("#field-reasoning pre")
