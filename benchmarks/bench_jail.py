@@ -23,7 +23,10 @@ Workloads:
     predictions, compared without execution by both (the reference eval()s them in the trainer),
     so they are not counted. 1920 evaluations in 512 jailed children.
 
-Reported: evaluations per second (one evaluation = one f(input)); ratio = jail / reference-like pool.
+Reported: evaluations per second (one evaluation = one f(input)); ratio = jail / reference-like pool;
+and, because the machine is shared and wall-clock rates swing with its load, CPU time: per jailed child
+(worker + child + trainer, and the child's copy-on-write faults, read from /proc) and per evaluation for
+both sides (their ratio is what a CPU-bound machine would see).
 """
 
 from __future__ import annotations
@@ -76,25 +79,89 @@ def make_azr_step(per_type: int = 64) -> list[tuple[str, list[str]]]:
     return proposals + solutions
 
 
-def bench_pool(jobs, cores: int, chunked: bool) -> float:
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _proc_stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()  # fields from `state` on
+
+
+def _descends_from(pid: int, root: int) -> bool:
+    try:
+        while pid > 1:
+            pid = int(_proc_stat(pid)[1])
+            if pid == root:
+                return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def jail_workers() -> list[int]:
+    """This process's jail workers (Debian python3 started with -c), found through /proc."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(b"python3") and b"-c" in argv and _descends_from(int(name), os.getpid()):
+            found.append(int(name))
+    return found
+
+
+def worker_usage(pids: list[int]) -> dict[str, float]:
+    """CPU seconds of the workers themselves and of the children they reaped, and those children's
+    minor (copy-on-write) faults. Children are reaped by their worker, so cutime/cminflt hold them."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = {"worker_cpu": 0.0, "child_cpu": 0.0, "child_minflt": 0.0, "worker_minflt": 0.0}
+    for pid in pids:
+        f = _proc_stat(pid)
+        total["worker_minflt"] += int(f[7])
+        total["child_minflt"] += int(f[8])
+        total["worker_cpu"] += (int(f[11]) + int(f[12])) / tick
+        total["child_cpu"] += (int(f[13]) + int(f[14])) / tick
+    return total
+
+
+def _cpu_of(pid: int) -> float:
+    f = _proc_stat(pid)
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_pool(jobs, cores: int, chunked: bool) -> tuple[float, float]:
+    """(evaluations/s, CPU seconds per evaluation: the pool's processes + this process)."""
     flat = [(program, f"f({arg})") for program, args in jobs for arg in args]
     with multiprocessing.get_context("fork").Pool(cores) as pool:
         pool.map(_reference_task, flat[:50])  # warm-up
+        pids = [proc.pid for proc in pool._pool]  # noqa: SLF001 - benchmark only: sample their CPU
+        cpu_before = sum(_cpu_of(pid) for pid in pids) + _own_cpu()
         started = time.perf_counter()
         out = pool.map(_reference_task, flat) if chunked else list(pool.imap(_reference_task, flat, chunksize=1))
         elapsed = time.perf_counter() - started
+        cpu = sum(_cpu_of(pid) for pid in pids) + _own_cpu() - cpu_before
     assert len(out) == len(flat)
-    return len(flat) / elapsed
+    return len(flat) / elapsed, cpu / len(flat)
 
 
-def bench_jail(jail, jobs) -> float:
+def bench_jail(jail, jobs, workers: list[int]) -> tuple[float, dict[str, float]]:
+    """(evaluations/s, CPU and faults per child: worker, child, trainer)."""
     jail.evaluate_many(jobs[:50])  # warm-up
+    usage_before, own_before = worker_usage(workers), _own_cpu()
     started = time.perf_counter()
     results = jail.evaluate_many(jobs)
     elapsed = time.perf_counter() - started
+    usage = {k: (v - usage_before[k]) / len(jobs) for k, v in worker_usage(workers).items()}
+    usage["trainer_cpu"] = (_own_cpu() - own_before) / len(jobs)
     bad = [r for rs in results for r in rs if r.status != "ok"]
     assert not bad, bad[:3]
-    return sum(len(args) for _, args in jobs) / elapsed
+    return sum(len(args) for _, args in jobs) / elapsed, usage
 
 
 def main() -> None:
@@ -117,23 +184,36 @@ def main() -> None:
             (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(args.programs // 4, INDUCTION_INPUTS)),
             ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
         ]
+        workers = jail_workers()
         for label, jobs in workloads:
-            ratios, rows = [], []
-            for _ in range(args.rounds):
-                ref = bench_pool(jobs, args.cores, chunked=False)
-                chunked = bench_pool(jobs, args.cores, chunked=True)
-                jailed = bench_jail(jail, jobs)
-                ratios.append(jailed / ref)
-                rows.append((jailed, ref, chunked))
-            jailed, ref, chunked = (statistics.median(col) for col in zip(*rows))
-            print(f"\n{label}, {sum(len(a) for _, a in jobs)} evaluations, median of {args.rounds} rounds")
-            print(f"  jail (all layers)              {jailed:8.0f} eval/s")
-            print(f"  reference pool (imap, chunk=1) {ref:8.0f} eval/s")
-            print(f"  optimistic pool (map, chunked) {chunked:8.0f} eval/s")
-            print(f"  ratio jail / reference pool    {statistics.median(ratios):8.2f}x"
-                  f"   (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
-            print(f"  ratio jail / optimistic pool   {jailed / chunked:8.2f}x")
+            report(label, jobs, [_round(jail, jobs, args.cores, workers) for _ in range(args.rounds)])
 
+
+def _round(jail, jobs, cores: int, workers: list[int]) -> dict:
+    ref, ref_cpu = bench_pool(jobs, cores, chunked=False)
+    chunked, _ = bench_pool(jobs, cores, chunked=True)
+    jailed, usage = bench_jail(jail, jobs, workers)
+    return {"jail": jailed, "ref": ref, "chunked": chunked, "ref_cpu": ref_cpu, **usage}
+
+
+def report(label: str, jobs, rows: list[dict]) -> None:
+    med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    evaluations = sum(len(a) for _, a in jobs)
+    per_child = med["worker_cpu"] + med["child_cpu"] + med["trainer_cpu"]
+    jail_cpu_per_eval = per_child * len(jobs) / evaluations
+    ratios = [row["jail"] / row["ref"] for row in rows]
+    print(f"\n{label}, {evaluations} evaluations in {len(jobs)} children, median of {len(rows)} rounds")
+    print(f"  jail (all layers)              {med['jail']:8.0f} eval/s")
+    print(f"  reference pool (imap, chunk=1) {med['ref']:8.0f} eval/s")
+    print(f"  optimistic pool (map, chunked) {med['chunked']:8.0f} eval/s")
+    print(f"  ratio jail / reference pool    {statistics.median(ratios):8.2f}x"
+          f"   (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"  ratio jail / optimistic pool   {med['jail'] / med['chunked']:8.2f}x")
+    print(f"  jail CPU per child             {per_child * 1e3:8.2f} ms = worker {med['worker_cpu'] * 1e3:.2f}"
+          f" + child {med['child_cpu'] * 1e3:.2f} + trainer {med['trainer_cpu'] * 1e3:.2f}"
+          f"  (faults: child {med['child_minflt']:.0f}, worker {med['worker_minflt']:.0f})")
+    print(f"  CPU per evaluation             jail {jail_cpu_per_eval * 1e3:.2f} ms, reference pool "
+          f"{med['ref_cpu'] * 1e3:.2f} ms -> CPU-bound ratio {med['ref_cpu'] / jail_cpu_per_eval:.2f}x")
 
 if __name__ == "__main__":
     main()
