@@ -54,13 +54,14 @@ def make_sample(i: int, step: int, *, flagged: bool, rng: random.Random, reasoni
     return sample, verdicts, decision
 
 
-def write_run(run_dir, n_steps: int, per_step: int, *, flag_every: int = 5, seed: int = 0, extra=()) -> None:
+def write_run(run_dir, n_steps: int, per_step: int, *, flag_every: int = 5, seed: int = 0, extra=(),
+              segment_bytes: int = 8 << 20) -> None:
     """A run through the real audit writer: run_start, samples with verdicts and decisions, step_end."""
     from azr_safe.audit.log import AuditLog
     from azr_safe.audit.records import RunStart, SampleEvent, StepEnd
 
     rng = random.Random(seed)
-    with AuditLog(run_dir) as log:
+    with AuditLog(run_dir, max_segment_bytes=segment_bytes) as log:
         log.append(RunStart(config={"steps": n_steps}, policy_name="default", policy_hash=POLICY_HASH))
         i = 0
         for step in range(n_steps):

@@ -108,3 +108,24 @@ def test_attributions_are_computed_off_the_request_and_then_shown(run_dir):
         app.state.attributions._jobs[HOSTILE_ID].result(timeout=5)
         done = c.get(url).text
         assert re.search(r'<mark class="attr attr-pos-5" title="attribution \+0.800">overseers</mark>', done)
+
+
+def test_the_monitors_explain_output_becomes_character_spans(monkeypatch):
+    # The adapter around azr_safe.monitors.attributions.explain, without loading MiniLM.
+    import azr_safe.monitors.attributions as attributions
+    import azr_safe.monitors.classifier as classifier
+    from azr_safe.monitors.attributions import Explanation, TokenAttribution
+    from azr_safe.review.attributions import default_attribution_fn
+
+    monkeypatch.setattr(classifier, "ReasoningClassifier", lambda gate: "stub-classifier")
+    seen = {}
+
+    def fake_explain(text, clf, top_windows):
+        seen.update(text=text, clf=clf, top_windows=top_windows)
+        token = TokenAttribution(token="over", start=5, end=9, attribution=0.7)
+        return [Explanation(window_start=0, window_end=20, concerning=0.9, tokens=[token], convergence_delta=0.0)]
+
+    monkeypatch.setattr(attributions, "explain", fake_explain)
+    fn = default_attribution_fn()
+    assert fn("some overseers text") == [(5, 9, 0.7)]
+    assert seen == {"text": "some overseers text", "clf": "stub-classifier", "top_windows": 1}

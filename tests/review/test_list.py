@@ -155,3 +155,23 @@ def test_filter_drop_downs_offer_the_values_present_in_the_run(client, run_dir):
     page = client.get("/").text
     for action in choices["action"]:
         assert f'<option value="{action}"' in page
+
+
+def test_rotated_segments_are_indexed_in_order_and_new_ones_are_picked_up(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from azr_safe.review import ReviewConfig, create_app
+
+    from ._fakes import write_run
+
+    run = tmp_path / "rotated"
+    write_run(run, n_steps=3, per_step=10, segment_bytes=4096)
+    assert len(list(run.glob("segment-*.jsonl"))) > 5
+    app = create_app(ReviewConfig(run_dir=run, refresh_interval_s=0.0))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        every = [r.sample.sample_id for r in iter_records(run, event="sample")]
+        assert [r["sample_id"] for r in c.get("/api/samples?show=all&per_page=500").json()["rows"]] == every
+        write_run(run, n_steps=1, per_step=10, segment_bytes=4096, seed=1)  # the run goes on, new segments
+        later = [r.sample.sample_id for r in iter_records(run, event="sample")]
+        assert len(later) == len(every) + 10
+        assert [r["sample_id"] for r in c.get("/api/samples?show=all&per_page=500").json()["rows"]] == later
