@@ -27,7 +27,7 @@ class WindowScore(BaseModel):
 
     start: int
     end: int
-    concerning: float = Field(description="P(concerning | window); 0 if the gate skipped it.")
+    concerning: float = Field(description="Raw P(concerning | window); 0 if the gate skipped it.")
     category: str = Field(description="Most likely category if concerning.")
     category_scores: dict[str, float]
 
@@ -35,7 +35,7 @@ class WindowScore(BaseModel):
 class TraceScore(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scores: dict[str, float] = Field(description="'concerning' and each category, max over windows.")
+    scores: dict[str, float] = Field(description="Raw 'concerning' and per-category probabilities, max over windows.")
     windows: list[WindowScore] = Field(description="Windows the gate passed, in text order.")
     n_windows: int
 
@@ -76,25 +76,36 @@ class ReasoningClassifier:
         for k, (j, a, b) in enumerate(flat):
             if j != i or not keep[k]:
                 continue
-            per_cat = {c: round(float(p_conc[k] * p_cat[k, n]), 4) for n, c in enumerate(cats)}
-            out.append(WindowScore(start=a, end=b, concerning=round(float(p_conc[k]), 4),
+            per_cat = {c: round(float(p_conc[k] * p_cat[k, n]), 6) for n, c in enumerate(cats)}
+            out.append(WindowScore(start=a, end=b, concerning=round(float(p_conc[k]), 6),
                                    category=cats[int(np.argmax(p_cat[k]))], category_scores=per_cat))
-            scores["concerning"] = max(scores["concerning"], round(float(p_conc[k]), 4))
+            scores["concerning"] = max(scores["concerning"], round(float(p_conc[k]), 6))
             for c, s in per_cat.items():
                 scores[c] = max(scores[c], s)
         return TraceScore(scores=scores, windows=out, n_windows=n_windows)
 
+    def calibrated(self, p: float) -> float:
+        """Map a raw probability so that the head's threshold becomes 0.5 (the flag line of every monitor):
+        sigmoid(logit(p) - logit(threshold)). Policies can then read 0.5 as "flagged" and 0.95 as
+        "far past the flag line" for this monitor as for the others."""
+        eps = 1e-9
+        p = min(max(p, eps), 1 - eps)
+        t = min(max(self.head.threshold, eps), 1 - eps)
+        z = np.log(p / (1 - p)) - np.log(t / (1 - t))
+        return round(float(1 / (1 + np.exp(-z))), 4)
+
     def verdict(self, score: TraceScore, name: str, field: str = "reasoning") -> Verdict:
-        t = self.head.threshold
-        flagged = score.scores["concerning"] >= t
+        scores = {c: self.calibrated(s) for c, s in score.scores.items()}
+        flagged = scores["concerning"] >= 0.5
         spans = [Span(field=field, start=w.start, end=w.end, category=w.category) for w in score.windows
-                 if w.concerning >= t]
+                 if self.calibrated(w.concerning) >= 0.5]
         labels: list[str] = []
         if flagged:
-            top = max(self.head.categories, key=lambda c: score.scores[c])
-            labels = sorted({"concerning", top} | {c for c in self.head.categories if score.scores[c] >= t})
-        return Verdict(monitor=name, scores=score.scores, labels=labels, spans=spans, flagged=flagged,
-                       details={"head_version": self.head.version, "threshold": str(t)})
+            top = max(self.head.categories, key=lambda c: scores[c])
+            labels = sorted({"concerning", top} | {c for c in self.head.categories if scores[c] >= 0.5})
+        return Verdict(monitor=name, scores=scores, labels=labels, spans=spans, flagged=flagged,
+                       details={"head_version": self.head.version, "raw_concerning": str(score.scores["concerning"]),
+                                "raw_threshold": str(self.head.threshold)})
 
 
 def _top_k_per_trace(p: np.ndarray, trace: list[int], k: int) -> np.ndarray:

@@ -58,7 +58,11 @@ def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]]
 
 
 class ReasoningPatternMonitor(SampleMonitor):
-    """Score 1.0 for a category with at least one hit in the reasoning or the answer, else 0.0."""
+    """Per category: 0.9 for one distinct matched phrase, 1.0 for two or more, else 0.0.
+
+    One regex hit is strong but not certain evidence (quotation, negation the lexicon missed); policies
+    that halt on scores >= 0.95 therefore need two independent phrases from this monitor.
+    """
 
     name = "reasoning_patterns"
     fields = ("reasoning", "answer")
@@ -72,8 +76,10 @@ class ReasoningPatternMonitor(SampleMonitor):
 
     def check(self, sample: Sample) -> Verdict:
         spans = [s for f in self.fields for s in find_spans(getattr(sample, f), f, self.compiled)]
-        hit = {s.category for s in spans}
-        scores = {c: 1.0 if c in hit else 0.0 for c in self.compiled}
+        phrases: dict[str, set[str]] = {}
+        for s in spans:
+            phrases.setdefault(s.category, set()).add(s.text.lower())
+        scores = {c: (1.0 if len(phrases.get(c, ())) >= 2 else 0.9 if c in phrases else 0.0) for c in self.compiled}
         return make_verdict(self.name, scores, spans, threshold=0.5)
 
 

@@ -89,3 +89,10 @@ def test_attributions_map_tokens_back_to_the_trace():
     assert abs(exp.convergence_delta) < 0.1 * max(1.0, abs(total))  # completeness, relative to the logit gap
     top = max(exp.tokens, key=lambda t: t.attribution)
     assert exp.window_start <= top.start < exp.window_end
+
+
+def test_calibrated_scores_put_the_heads_threshold_at_one_half(classifier_monitor):
+    clf = classifier_monitor.classifier
+    t = clf.head.threshold
+    assert clf.calibrated(t) == 0.5
+    assert clf.calibrated(t * 0.99) < 0.5 < clf.calibrated(t + (1 - t) / 2)
