@@ -87,3 +87,15 @@ def test_an_unknown_dtype_is_rejected():
 def test_a_folder_without_the_marker_is_not_a_complete_cache(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     assert not is_complete(tmp_path)
+
+
+def test_a_conversion_that_crashes_leaves_neither_a_cache_folder_nor_a_temporary_one(tmp_path):
+    from azr_safe.models import convert_gguf
+
+    bogus = tmp_path / "src" / "broken.gguf"
+    bogus.parent.mkdir()
+    bogus.write_bytes(b"GGUF but not really")
+    cache = tmp_path / "cache"
+    with pytest.raises(Exception):
+        convert_gguf(bogus, cache / "broken-000000000000", bos_fix=False, source="test")
+    assert list(cache.iterdir()) == []
