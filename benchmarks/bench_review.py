@@ -102,6 +102,9 @@ def main() -> None:
     app = create_app(ReviewConfig(run_dir=run_dir, refresh_interval_s=3600))
     build = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t1 = time.perf_counter()
+    integrity = app.state.integrity.wait(1800)  # verify_log runs in a thread; let it finish before timing pages
+    print(f"background verify_log: {integrity.status} after a further {time.perf_counter() - t1:.1f} s")
     index = app.state.index
     flagged = index.rows("SELECT COUNT(*) FROM samples WHERE flagged = 1")[0][0]
     print(f"index build: {build:.1f} s for {index.records_seen} records ({flagged} flagged); "

@@ -19,6 +19,7 @@ from azr_safe.review.attributions import AttributionCache, AttributionFn
 from azr_safe.review.config import ReviewConfig
 from azr_safe.review.errors import BadQueryError
 from azr_safe.review.index import SampleIndex
+from azr_safe.review.integrity import IntegrityCheck
 
 HERE = Path(__file__).parent
 
@@ -40,6 +41,7 @@ def create_app(config: ReviewConfig, *, attribution_fn: AttributionFn | None = N
     app.state.templates = make_templates()
     app.state.guard = security.Guard(config.token)
     app.state.attributions = AttributionCache(attribution_fn)
+    app.state.integrity = IntegrityCheck(config.run_dir)
     security.install(app, app.state.guard)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=config.allowed_hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -67,6 +69,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
         run_name=_run_name(state.config.run_dir),
         csrf_token=state.guard.csrf_token,
         records_seen=index.records_seen,
+        integrity=state.integrity.state,
         unreadable=index.unreadable,
         **context,
     )

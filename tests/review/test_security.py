@@ -68,3 +68,19 @@ def test_signing_in_with_the_token_sets_an_httponly_session_cookie(token_client)
     cookie = good.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
     assert token_client.get("/").status_code == 200
+
+
+def test_every_page_says_whether_the_log_verifies(client):
+    assert client.app.state.integrity.wait(60).status == "intact"
+    assert 'id="integrity" title="OK:' in client.get("/").text
+
+
+def test_a_tampered_log_is_announced_on_every_page(run_dir):
+    segment = sorted(run_dir.glob("segment-*.jsonl"))[0]
+    text = segment.read_text()
+    segment.write_text(text.replace('"step":2,', '"step":3,', 1))
+    app = create_app(ReviewConfig(run_dir=run_dir))
+    assert app.state.integrity.wait(60).status == "tampered"
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        page = c.get("/dashboard").text
+        assert "LOG TAMPERED" in page and 'id="integrity-banner">TAMPERED:' in page
