@@ -120,11 +120,16 @@ class HFGenerator:
             )
         results: list[list[Generation]] = [[] for _ in requests]
         self.last_forced_closings = 0
-        for (temperature, max_new_tokens), rows in groups.items():
-            for start in range(0, len(rows), self.batch_size):
-                chunk = rows[start : start + self.batch_size]
-                for row, generation in zip(chunk, self._generate_batch(chunk, temperature, max_new_tokens)):
-                    results[row.request_index].append(generation)
+        was_training = self.model.training
+        self.model.eval()  # no dropout while sampling, even when the learner shares this module
+        try:
+            for (temperature, max_new_tokens), rows in groups.items():
+                for start in range(0, len(rows), self.batch_size):
+                    chunk = rows[start : start + self.batch_size]
+                    for row, generation in zip(chunk, self._generate_batch(chunk, temperature, max_new_tokens)):
+                        results[row.request_index].append(generation)
+        finally:
+            self.model.train(was_training)
         return results
 
     @torch.no_grad()

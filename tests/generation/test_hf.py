@@ -125,3 +125,19 @@ def test_sync_weights_makes_generation_use_the_new_model(tiny_model, tiny_tokeni
 def test_bad_sampling_settings_are_rejected(tiny_model, tiny_tokenizer):
     with pytest.raises(ValueError, match="top_p"):
         HFGenerator(tiny_model, tiny_tokenizer, top_p=0.0)
+
+
+def test_generation_samples_in_eval_mode_and_restores_training_mode(tiny_tokenizer):
+    from azr_safe.models.tiny import build_tiny_model
+
+    model = build_tiny_model(tiny_tokenizer).train()
+    model.config.attention_dropout = 0.5
+    gen = HFGenerator(model, tiny_tokenizer, structured=False)
+    request = GenerationRequest(prompt="x", n=2, max_new_tokens=6, temperature=0.0)
+    first, second = gen.generate([request])[0]
+    assert first.completion_ids == second.completion_ids  # greedy and no dropout: identical rows
+    assert model.training
+
+
+def test_no_requests_give_no_generations(tiny_model, tiny_tokenizer):
+    assert HFGenerator(tiny_model, tiny_tokenizer).generate([]) == []
