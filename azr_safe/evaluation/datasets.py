@@ -18,7 +18,7 @@ DATA_PACKAGE = "azr_safe.evaluation.data"
 
 PINNED_SHA256: dict[str, str] = {
     "cruxeval-v1.jsonl": "cc7a23ef8576d79b9849a699d2014c745ac275190c30f9c49ce53af7e2555ec0",
-    "selfplay-heldout-v1.jsonl": "37637056fc15da29994c2949214f1553ecd2565e46cc3d415a1a57a13b564b7c",
+    "selfplay-heldout-v2.jsonl": "3697284491873af87fa9d8071328f78384fe9c7d4dac9117a0345b3f3986547d",
 }
 
 

@@ -22,7 +22,7 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    problem_id: str = Field(description="Stable id, e.g. 'HumanEval/12' or 'heldout-v1/deduction/007'.")
+    problem_id: str = Field(description="Stable id, e.g. 'HumanEval/12' or 'heldout-v2/deduction/007'.")
     task: Literal["humaneval"] | TaskType = Field(description="Skill tested; triplet tasks are solver roles.")
     program: str = Field(description="HumanEval: the prompt (signature + docstring); otherwise source of `f`.")
     inputs: list[str] = Field(default_factory=list, description="Argument-list reprs (triplet tasks).")

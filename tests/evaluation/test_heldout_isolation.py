@@ -53,3 +53,9 @@ def test_heldout_set_is_pinned_and_balanced_across_task_types():
     assert counts == {"deduction": 30, "abduction": 30, "induction": 30}
     assert [p.task for p in problems[:3]] == list(TASK_TYPES)  # interleaved, so --limit stays balanced
     assert all(len(p.inputs) == 10 for p in problems if p.task == "induction")
+
+
+def test_the_identity_seed_solves_no_heldout_task():
+    from azr_safe.evaluation.heldout import solved_by_identity
+
+    assert not any(solved_by_identity(p) for p in load_pinned(HELDOUT_FILE)[0])
