@@ -164,13 +164,89 @@ def bench_jail(jail, jobs, workers: list[int]) -> tuple[float, dict[str, float]]
     return sum(len(args) for _, args in jobs) / elapsed, usage
 
 
+# Runs in a bare /usr/bin/python3 outside the jail, on the worker's own source: forks children the way
+# a worker does (same preload, same ChildKit, same setup_child without seccomp) and reads getrusage
+# between the harness's steps. Shows where a child's CPU and copy-on-write faults go.
+PHASES_SCRIPT = r"""
+import gc, json, os, resource, sys
+worker = {"__name__": "jail_worker"}
+exec(compile(sys.argv[1], "_worker.py", "exec"), worker)
+for name in json.loads(sys.argv[2]):
+    __import__(name)
+os.environ.clear()
+kit = worker["ChildKit"](b"")
+devnull = os.open("/dev/null", os.O_RDWR)
+req = {"code": "def f(xs):\n    return sorted(xs, key=lambda v: (v % 3, v))", "calls": ["f([5, 3, 8, 1, 9, 2])"],
+       "timeout_s": 2.0, "memory_mb": 256}
+gc.collect(); gc.freeze()
+def mark():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return [r.ru_minflt, r.ru_utime + r.ru_stime]
+n, totals, phases = int(sys.argv[3]), {}, {}
+for mode in ("fork+exit only", "full child"):
+    cpu = flt = 0.0
+    for _ in range(n):
+        pipes = {name: os.pipe2(os.O_CLOEXEC) for name in ("out", "err", "res")}
+        pid = os.fork()
+        if pid == 0:
+            if mode == "fork+exit only":
+                os._exit(0)
+            marks = [("return from fork", mark())]
+            worker["setup_child"](pipes, devnull, req, {"seccomp": False}, kit); marks.append(("setup_child", mark()))
+            compiled = compile(req["code"], "<program>", "exec"); marks.append(("compile", mark()))
+            record = worker["_run_one"](compiled, req["calls"][0], 65536); marks.append(("exec + call + literal", mark()))
+            json.dumps(record); marks.append(("json.dumps", mark()))
+            os.write(worker["RESULT_FD"], json.dumps(marks).encode())
+            os._exit(0)
+        for r, w in pipes.values():
+            os.close(w)
+        data = os.read(pipes["res"][0], 1 << 16)
+        for r, w in pipes.values():
+            os.close(r)
+        _, _, usage = os.wait4(pid, 0)
+        cpu += usage.ru_utime + usage.ru_stime
+        flt += usage.ru_minflt
+        if data:
+            marks = json.loads(data)
+            steps = [("return from fork", [0, 0.0])] + marks
+            for (_, (f0, c0)), (name, (f1, c1)) in zip(steps, marks):
+                acc = phases.setdefault(name, [0, 0.0]); acc[0] += f1 - f0; acc[1] += c1 - c0
+    totals[mode] = [cpu / n, flt / n]
+print(json.dumps({"totals": totals, "phases": {k: [v[1] / n, v[0] / n] for k, v in phases.items()}}))
+"""
+
+
+def profile_phases(n: int) -> None:
+    """Where a child's CPU and faults go (outside the jail, no seccomp; see PHASES_SCRIPT)."""
+    import json
+    import subprocess
+
+    from azr_safe.jail.config import DEFAULT_PRELOAD, JailConfig
+    from azr_safe.jail.pool import WORKER_SOURCE
+
+    python = JailConfig().python
+    out = subprocess.run([python, "-P", "-s", "-S", "-B", "-c", PHASES_SCRIPT, WORKER_SOURCE,
+                          json.dumps(DEFAULT_PRELOAD), str(n)], capture_output=True, text=True, check=True, env={})
+    result = json.loads(out.stdout)
+    print(f"child phases ({python}, default preload, {n} children per mode, no seccomp):")
+    for mode, (cpu, flt) in result["totals"].items():
+        print(f"  {mode:24s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
+    for name, (cpu, flt) in result["phases"].items():
+        print(f"    {name:22s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--programs", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--children-per-worker", type=int, default=4)
+    parser.add_argument("--phases", type=int, default=0, metavar="N",
+                        help="instead: profile where a child's CPU and faults go, over N forked children")
     args = parser.parse_args()
+    if args.phases:
+        profile_phases(args.phases)
+        return
 
     from azr_safe.jail import Jail, JailConfig
 
