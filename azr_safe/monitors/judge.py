@@ -37,8 +37,8 @@ def _load(source: str):  # noqa: ANN202
         folder = str(path.parent)
     else:
         kwargs, folder = {}, str(path)
-    tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(folder, **kwargs).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, **kwargs).eval()
     return tokenizer, model
 
 
