@@ -2,8 +2,8 @@
 
 Budget forcing: tiny models ramble, and a response cut off by `max_new_tokens` is malformed. So once
 the reasoning has used `think_max_tokens`, or fewer than `answer_reserve_tokens` tokens remain, the
-processor forces the tokens of "</think>"; once an answer block has used `block_max_tokens`, it forces
-that block's closing tag. Forced tokens are sampled from a one-token distribution, so their behaviour
+processor forces the tokens of "</think>"; once an answer block has used `block_max_tokens`, or only
+its closing tag and EOS still fit, it forces that block's closing tag. Forced tokens are sampled from a one-token distribution, so their behaviour
 logprob is 0. If the grammar forbids the forced token at that point (right after a lone "<", or in a
 still-blank block), the model goes on for a token and forcing retries.
 """
@@ -150,8 +150,10 @@ class GrammarLogitsProcessor(LogitsProcessor):
         if region != self.region_start[i][0]:
             self.region_start[i] = (region, step)
         used = step - self.region_start[i][1]
+        closing = self.compiler.closing_ids(region[0])
+        remaining = self.max_new_tokens - step
         if region[0] == THINK_TAG:
-            due = step >= cfg.think_max_tokens or self.max_new_tokens - step <= cfg.answer_reserve_tokens
-        else:
-            due = used >= cfg.block_max_tokens
-        return list(self.compiler.closing_ids(region[0])) if due else []
+            due = step >= cfg.think_max_tokens or remaining <= cfg.answer_reserve_tokens
+        else:  # or when only the closing tag and EOS still fit: the last block then always ends
+            due = used >= cfg.block_max_tokens or remaining <= len(closing) + 1
+        return list(closing) if due else []

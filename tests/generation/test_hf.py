@@ -141,3 +141,12 @@ def test_generation_samples_in_eval_mode_and_restores_training_mode(tiny_tokeniz
 
 def test_no_requests_give_no_generations(tiny_model, tiny_tokenizer):
     assert HFGenerator(tiny_model, tiny_tokenizer).generate([]) == []
+
+
+def test_a_tight_token_budget_still_ends_a_single_block_answer_well_formed(tiny_model, tiny_tokenizer):
+    torch.manual_seed(5)
+    gen = HFGenerator(tiny_model, tiny_tokenizer, grammar=GrammarConfig(think_max_tokens=4))  # block budget 160
+    (group,) = gen.generate([GenerationRequest(prompt="Q", n=3, fmt=("deduction", "solve"), max_new_tokens=30)])
+    for g in group:
+        assert len(g.completion_ids) <= 30
+        assert is_well_formed(g.text, ("deduction", "solve")), g.text
