@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `azr-safe run` does, before torch loads
 
     from azr_safe.jail import Jail, load_profile
     from azr_safe.learner.yamlfile import read_mapping

@@ -6,6 +6,7 @@ Order matters: read the config (torch-free), start the jail, and only then impor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +30,10 @@ def run(
 ) -> None:
     """Train the model by monitored self-play (default: a short CPU run of the embedded Gemma-3-270M)."""
     from azr_safe.learner.yamlfile import read_mapping
+
+    # Before torch loads: idle OpenMP threads must sleep, not spin. On a shared CPU, spinning threads
+    # made the tiny model's update ~70x slower here (docs/learner.md, "Threads").
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     console = Console()
     path = _resolve_config(config)
