@@ -4,6 +4,7 @@
 # loading selfplay first keeps that cycle resolvable whichever package a caller imports first.
 import azr_safe.selfplay  # noqa: F401  isort: skip
 
+import importlib
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,8 +13,21 @@ from azr_safe.errors import ConfigError
 from azr_safe.generation.base import Generation, GenerationRequest, Generator
 from azr_safe.generation.config import BackendUnavailableError, GeneratorConfig, VLLMSettings
 from azr_safe.generation.grammar import GrammarConfig, build_ebnf, format_adherence, is_well_formed
-from azr_safe.generation.hf import HFGenerator
-from azr_safe.generation.scripted import ScriptedGenerator, ScriptedResponse, ScriptExhaustedError, load_script
+
+# The backends import transformers; load them on first use so configs stay cheap to import.
+_LAZY = {
+    "HFGenerator": "azr_safe.generation.hf",
+    "ScriptedGenerator": "azr_safe.generation.scripted",
+    "ScriptedResponse": "azr_safe.generation.scripted",
+    "ScriptExhaustedError": "azr_safe.generation.scripted",
+    "load_script": "azr_safe.generation.scripted",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_generator(
@@ -31,10 +45,14 @@ def build_generator(
     if cfg.backend == "scripted":
         if cfg.scripted_file is None:
             raise ConfigError("generation.backend is 'scripted' but generation.scripted_file is not set")
+        from azr_safe.generation.scripted import ScriptedGenerator
+
         return ScriptedGenerator(cfg.scripted_file, tokenizer=tokenizer, on_exhausted=cfg.on_exhausted, model=model)
     if model is None or tokenizer is None:
         raise ConfigError(f"the {cfg.backend} backend needs a loaded model and tokenizer")
     if cfg.backend == "hf":
+        from azr_safe.generation.hf import HFGenerator
+
         return HFGenerator(
             model, tokenizer, structured=cfg.structured, grammar=cfg.grammar, top_p=cfg.top_p, batch_size=cfg.batch_size
         )
