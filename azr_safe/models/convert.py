@@ -24,7 +24,8 @@ from azr_safe.models.embedded import EMBEDDED, sha256_file
 from azr_safe.models.spec import ModelSpec
 
 MARKER = "azr-safe-model.json"
-BOS_FIXED_IN = Version("5.21")  # Gemma's GGUF tokenizer adds BOS by itself from here on
+BOS_FIXED_IN = Version("5.21")
+STALE_TMP_SECONDS = 6 * 3600  # a conversion takes minutes; a temporary folder this old was abandoned  # Gemma's GGUF tokenizer adds BOS by itself from here on
 
 
 def is_complete(folder: Path) -> bool:
@@ -72,6 +73,7 @@ def convert_gguf(gguf: Path, target: Path, *, bos_fix: bool, source: str) -> Pat
 
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(target.parent, target.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         tokenizer_kwargs = {"add_bos_token": True} if bos_fix else {}
@@ -111,12 +113,27 @@ def _write_marker(folder: Path, gguf: Path, source: str, *, seconds: float) -> N
 
 
 def _publish(tmp: Path, target: Path) -> None:
-    """Rename the finished folder into place; if another process won the race, keep theirs."""
+    """Rename the finished folder into place; if another process won the race, keep theirs.
+    An incomplete folder at the target (from a foreign tool: ours never leave one) is replaced."""
+    if target.exists() and not is_complete(target):
+        stale = target.with_name(f".{target.name}.stale-{os.getpid()}")
+        os.rename(target, stale)
+        shutil.rmtree(stale, ignore_errors=True)
     try:
         os.rename(tmp, target)
     except OSError:
         if not is_complete(target):
             raise
+
+
+def _remove_abandoned(parent: Path, name: str) -> None:
+    """Delete temporary folders that a killed conversion left (kill -9 skips `finally`). Only old
+    ones: a younger one may belong to a conversion running in another process."""
+    if not parent.is_dir():
+        return
+    for leftover in parent.glob(f".{name}.tmp-*"):
+        if time.time() - leftover.stat().st_mtime > STALE_TMP_SECONDS:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def needs_bos_fix_at_load() -> bool:

@@ -99,3 +99,33 @@ def test_a_conversion_that_crashes_leaves_neither_a_cache_folder_nor_a_temporary
     with pytest.raises(Exception):
         convert_gguf(bogus, cache / "broken-000000000000", bos_fix=False, source="test")
     assert list(cache.iterdir()) == []
+
+
+def test_old_temporary_folders_of_killed_conversions_are_cleaned_but_young_ones_are_kept(tmp_path):
+    import os
+    import time
+
+    from azr_safe.models.convert import STALE_TMP_SECONDS, _remove_abandoned
+
+    old = tmp_path / ".m-000.tmp-old"
+    young = tmp_path / ".m-000.tmp-young"
+    for folder in (old, young):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"partial")
+    past = time.time() - STALE_TMP_SECONDS - 60
+    os.utime(old, (past, past))
+    _remove_abandoned(tmp_path, "m-000")
+    assert not old.exists() and young.exists()
+
+
+def test_an_incomplete_folder_at_the_target_is_replaced_by_a_finished_conversion(tmp_path):
+    from azr_safe.models.convert import MARKER, _publish
+
+    target = tmp_path / "m-000"
+    target.mkdir()
+    (target / "junk").write_text("half")
+    finished = tmp_path / ".m-000.tmp-1"
+    finished.mkdir()
+    (finished / MARKER).write_text("{}")
+    _publish(finished, target)
+    assert is_complete(target) and not (target / "junk").exists() and not finished.exists()
