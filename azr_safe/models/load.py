@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import torch
@@ -35,7 +34,6 @@ def load_policy_model(
     if spec.name == "tiny-random":
         tokenizer = build_tiny_tokenizer()
         return build_tiny_model(tokenizer).to(device=device, dtype=torch_dtype), tokenizer
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     folder = prepared_folder(spec)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
