@@ -11,6 +11,7 @@ docs/selfplay.md come from here.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections import defaultdict
@@ -39,6 +40,8 @@ def probe(
     """Run rollout steps with a real model and the real jail, and print their metrics."""
     from azr_safe.jail import Jail, JailConfig
 
+    # Spinning OpenMP threads starve everything else on a shared CPU; must be set before torch loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with Jail(JailConfig()) as jail:  # the jail starts before torch is imported
         import torch
 
