@@ -42,7 +42,7 @@ def run(
     data.update({k: v for k, v in overrides.items() if v is not None})
     _resolve_paths(data)
     if resume:
-        _check_resumable(Path(data.get("out_dir", "runs/cpu-demo")))
+        _check_resumable(Path(data.get("out_dir", "audit_logs/cpu-demo")))
     with _start_jail(data, unsafe_no_jail, console) as jail:
         from azr_safe.learner.components import build_components
         from azr_safe.learner.config import config_from_mapping

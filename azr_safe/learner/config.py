@@ -97,7 +97,7 @@ class AZRConfig(_Strict):
     jail_profile: Path = Field(default=Path("sandbox/default.yaml"), description="Jail profile YAML.")
     policy: Path | None = Field(default=None, description="Policy YAML; none allows every sample.")
     monitors: list[str] | None = Field(default=None, description="Monitor names; none = the default CPU stack.")
-    out_dir: Path = Field(default=Path("runs/cpu-demo"), description="Checkpoints, metrics and the audit log.")
+    out_dir: Path = Field(default=Path("audit_logs/cpu-demo"), description="Run folder (under audit_logs/ by default): checkpoints, metrics and the audit log.")
     checkpoint_every: int = Field(default=1, ge=1, description="Save a checkpoint every N steps.")
     keep_checkpoints: int = Field(default=2, ge=1, description="How many checkpoints to keep.")
 
