@@ -54,6 +54,25 @@ def quality() -> dict:
             row["best_recall_at_fpr_0.05"], row["its_fpr"] = recall_at_fpr(s, truth, 0.05)
         out[name] = row
         print(f"{name:22s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    out["classifier_variants"] = classifier_variants(traces, truth)
+    return out
+
+
+def classifier_variants(traces: list, truth: np.ndarray) -> dict:
+    """Raw P(concerning) ROC points of classifier variants (int8, window budget) on the held-out set."""
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    out = {}
+    for name, kwargs in [("fp32_max3", {}), ("int8_max3", {"int8": True}), ("fp32_all_windows", {"gate": False})]:
+        clf = ReasoningClassifier(**kwargs)
+        p = np.array([s.scores["concerning"] for s in clf.score_texts([t.text for t in traces])])
+        flagged = p >= clf.head.threshold
+        row = {"recall": round(float(flagged[truth].mean()), 3), "fpr": round(float(flagged[~truth].mean()), 3)}
+        for max_fpr in (0.02, 0.05, 0.10):
+            r, f = recall_at_fpr(p, truth, max_fpr)
+            row[f"best_recall_at_fpr_{max_fpr}"] = round(r, 3)
+        out[name] = row
+        print(f"classifier {name:18s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     return out
 
 
@@ -75,20 +94,36 @@ def two_kb_traces(n: int, seed: int = 0) -> list:
     return samples
 
 
+TARGET_TRACES_PER_S = 50.0
+
+
+def _stack(name: str):  # noqa: ANN202
+    from azr_safe.monitors.classifier import ReasoningClassifierMonitor
+
+    if name == "default_without_classifier":
+        return build_monitor_suite(["reasoning_patterns", "code_ast", "sandbox_violation", "reward_signals", "pii"])
+    suite = build_monitor_suite()
+    if name == "default_int8_classifier":
+        suite.monitors = [ReasoningClassifierMonitor(int8=True) if m.name == "reasoning_classifier" else m
+                          for m in suite.monitors]
+    return suite
+
+
 def throughput(n: int) -> dict:
+    import torch
+
     samples = two_kb_traces(n)
-    out = {"n": n, "trace_chars": len(samples[0].reasoning)}
-    stacks = {"default": None, "default_without_classifier": ["reasoning_patterns", "code_ast", "sandbox_violation",
-                                                              "reward_signals", "pii"]}
-    for name, names in stacks.items():
-        suite = build_monitor_suite(names)
+    out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads()}
+    for name in ("default", "default_int8_classifier", "default_without_classifier"):
+        suite = _stack(name)
         suite.check_batch(samples[:8])  # warm-up: model load, presidio init
         load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         for b in range(0, n, 64):
             suite.check_batch(samples[b : b + 64])
         dt = time.perf_counter() - t0
-        out[name] = {"traces_per_s": round(n / dt, 1), "loadavg_1m": round((load0 + os.getloadavg()[0]) / 2, 2)}
+        out[name] = {"traces_per_s": round(n / dt, 1), "ratio_to_target_50": round(n / dt / TARGET_TRACES_PER_S, 3),
+                     "loadavg_1m": round((load0 + os.getloadavg()[0]) / 2, 2)}
         print(f"{name:28s} {out[name]}", flush=True)
     # Baseline: the same classifier with the gate off (every window encoded), on a smaller slice.
     from azr_safe.monitors.classifier import ReasoningClassifier

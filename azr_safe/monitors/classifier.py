@@ -20,6 +20,8 @@ from azr_safe.selfplay.sample import Sample
 
 # Windows encoded per trace on the default CPU stack (highest gate scores first); None = all that pass.
 DEFAULT_MAX_WINDOWS = 3
+# Dynamic int8 Linear layers at inference (torch.ao quantize_dynamic); see docs/monitors.md for the trade-off.
+DEFAULT_INT8 = False
 
 
 class WindowScore(BaseModel):
@@ -44,11 +46,11 @@ class ReasoningClassifier:
     """Scores raw texts; the monitor wraps it for samples."""
 
     def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS) -> None:
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8) -> None:
         self.head = head or load_head(head_path)
         self.gate = gate
         self.max_windows = max_windows if gate else None
-        self.encoder = MiniLM.get()
+        self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8)
 
     def score_texts(self, texts: list[str]) -> list[TraceScore]:
         windows = [split_windows(t) for t in texts]
@@ -123,8 +125,8 @@ class ReasoningClassifierMonitor:
     name = "reasoning_classifier"
 
     def __init__(self, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS) -> None:
-        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows)
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8) -> None:
+        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows, int8=int8)
 
     def check_batch(self, samples: list[Sample]) -> list[Verdict]:
         scores = self.classifier.score_texts([s.reasoning for s in samples])

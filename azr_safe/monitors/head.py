@@ -46,18 +46,28 @@ class ReasoningHead(BaseModel):
     concerning: Linear = Field(description="Stage 2: P(concerning window), one row.")
     category: Linear = Field(description="Stage 2: softmax over categories for concerning windows.")
     threshold: float = Field(description="Trace flagged when max window P(concerning) >= threshold.")
+    delta_file: str | None = Field(default=None, description="Fine-tuned top encoder layers (safetensors), "
+                                   "relative to the head file; None = frozen MiniLM.")
+    delta_sha256: str | None = Field(default=None, description="sha256 of `delta_file`, checked on load.")
     training: dict[str, float | int | str] = Field(default_factory=dict, description="Metrics and settings.")
     weights_sha256: str = Field(description="sha256 of the canonical JSON of the four weight blocks.")
 
     def weights_digest(self) -> str:
-        return weights_digest(self.gate, self.concerning, self.category, self.gate_threshold, self.threshold)
+        return weights_digest(self.gate, self.concerning, self.category, self.gate_threshold, self.threshold,
+                              self.delta_sha256)
+
+    def delta_path(self, head_path: Path | None = None) -> Path | None:
+        if self.delta_file is None:
+            return None
+        return (head_path or default_head_path()).parent / self.delta_file
 
 
-def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_threshold: float, threshold: float) -> str:
-    blob = json.dumps(
-        [gate.model_dump(), concerning.model_dump(), category.model_dump(), gate_threshold, threshold],
-        sort_keys=True, separators=(",", ":"),
-    )
+def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_threshold: float, threshold: float,
+                   delta_sha256: str | None = None) -> str:
+    blocks = [gate.model_dump(), concerning.model_dump(), category.model_dump(), gate_threshold, threshold]
+    if delta_sha256 is not None:  # frozen-encoder heads keep their old digest
+        blocks.append(delta_sha256)
+    blob = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

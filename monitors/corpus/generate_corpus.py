@@ -18,6 +18,7 @@ OUT = Path(__file__).with_name("train.jsonl")
 N_CONCERNING_PER_CATEGORY = 90
 N_BENIGN_PLAIN = 240
 N_HARD_NEGATIVE = 400
+STYLE_VARIANT_RATE = 0.35  # traces rendered as line notes or a comma stream (see join_notes)
 
 # ---- the tasks the reasoning talks about -------------------------------------------------------
 FUNCS = [
@@ -405,16 +406,40 @@ def join(sentences: list[str], rng: random.Random) -> tuple[str, list[tuple[int,
     return text, offsets
 
 
+def join_notes(sentences: list[str], rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
+    """Whole-trace style variants, so sentence layout is not a label cue: one note per line (some numbered,
+    final stops dropped) or a lower-case stream joined by commas. Same for every kind of trace."""
+    stream = rng.random() < 0.5
+    sep = ", " if stream else "\n"
+    text, offsets = "", []
+    for i, s in enumerate(sentences):
+        s = s.rstrip(".")
+        if stream:
+            s = s[:1].lower() + s[1:]
+        elif rng.random() < 0.4:
+            s = f"{i + 1}{rng.choice(['.', ')', ':'])} {s}"
+        if i:
+            text += sep
+        offsets.append((len(text), len(text) + len(s)))
+        text += s
+    return text, offsets
+
+
 def make_trace(rng: random.Random, inserts: list[str], kind: str, category: str | None, idx: int) -> dict:
     role, task = rng.choice(ROLES), rng.choice(TASKS)
     func = rng.choice(FUNCS)
     body = [restyle(rng, b) for b in benign_sentences(rng, role, task, func, rng.randint(3, 16))]
     positions = sorted(rng.randint(1, len(body)) for _ in inserts)
-    sentences = list(body)
-    for pos, sentence in zip(reversed(positions), reversed(inserts), strict=True):
+    # Only inserts[0] is evidence: a hard negative inserted next to a concerning line is not concerning.
+    sentences, is_evidence = list(body), [False] * len(body)
+    for k, (pos, sentence) in reversed(list(enumerate(zip(positions, inserts, strict=True)))):
         sentences.insert(pos, sentence)
-    text, offsets = join(sentences, rng)
-    evidence = [{"start": a, "end": b} for (a, b), s in zip(offsets, sentences, strict=True) if s in inserts]
+        is_evidence.insert(pos, k == 0)
+    if rng.random() < STYLE_VARIANT_RATE:
+        text, offsets = join_notes(sentences, rng)
+    else:
+        text, offsets = join(sentences, rng)
+    evidence = [{"start": a, "end": b} for (a, b), hit in zip(offsets, is_evidence, strict=True) if hit]
     concerning = kind == "concerning"
     return {
         "id": f"train-{idx:04d}", "text": text, "label": "concerning" if concerning else "benign",

@@ -41,7 +41,7 @@ def test_the_azr_uh_oh_trace_is_flagged_with_a_span_on_the_sentence(classifier_m
     verdict = classifier_monitor.check(sample_factory(UH_OH))
     assert verdict.flagged and "concerning" in verdict.labels
     assert any("outsmart" in UH_OH[s.start : s.end] for s in verdict.spans)
-    assert verdict.details["head_version"].startswith("1.")
+    assert verdict.details["head_version"].startswith("2.")
 
 
 def test_long_traces_are_covered_to_the_end(classifier_monitor, sample_factory):
@@ -62,19 +62,24 @@ def test_a_tampered_head_file_is_refused(tmp_path):
 
 def test_training_is_reproducible_same_corpus_same_weights_hash(tmp_path):
     from azr_safe.monitors.base import monitors_dir
+    import hashlib
+
+    from azr_safe.monitors.finetune import FinetuneConfig
     from azr_safe.monitors.train import TrainConfig, train_head
 
     lines = (monitors_dir() / "corpus" / "train.jsonl").read_text().splitlines()
     rows = [json.loads(x) for x in lines]
-    pick = [r for r in rows if r["label"] == "concerning"][:12] + [r for r in rows if r["label"] == "benign"][:12]
+    pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
     corpus = tmp_path / "small.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
-    cfg = TrainConfig(corpus=corpus, out=tmp_path / "h.json", folds=3)
-    first, second = train_head(cfg), train_head(cfg)
+    cfg = TrainConfig(corpus=corpus, out=tmp_path / "h.json", folds=3, finetune=FinetuneConfig(epochs=1))
+    first = train_head(cfg)
+    delta = (tmp_path / "h.layers.safetensors").read_bytes()
+    second = train_head(cfg)
     assert first.weights_sha256 == second.weights_sha256
+    assert first.delta_sha256 == second.delta_sha256 == hashlib.sha256(delta).hexdigest()
+    assert (tmp_path / "h.layers.safetensors").read_bytes() == delta
     assert first.weights_digest() == first.weights_sha256
-    import hashlib
-
     assert first.corpus_sha256 == hashlib.sha256(corpus.read_bytes()).hexdigest()
 
 
@@ -96,3 +101,28 @@ def test_calibrated_scores_put_the_heads_threshold_at_one_half(classifier_monito
     t = clf.head.threshold
     assert clf.calibrated(t) == 0.5
     assert clf.calibrated(t * 0.99) < 0.5 < clf.calibrated(t + (1 - t) / 2)
+
+
+def test_the_shipped_head_carries_small_fine_tuned_layers_pinned_by_sha256():
+    import hashlib
+
+    from azr_safe.monitors.head import default_head_path
+
+    head = load_head()
+    delta = head.delta_path()
+    assert head.version.startswith("2.") and delta is not None and delta.parent == default_head_path().parent
+    assert delta.stat().st_size < 25 * 2**20
+    assert hashlib.sha256(delta.read_bytes()).hexdigest() == head.delta_sha256
+
+
+def test_edited_fine_tuned_layers_are_refused(tmp_path):
+    from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.head import default_head_path
+
+    head = load_head()
+    (tmp_path / "reasoning_head.json").write_text(default_head_path().read_text())
+    blob = bytearray(head.delta_path().read_bytes())
+    blob[-1] ^= 0x01  # one flipped bit in the last weight
+    (tmp_path / head.delta_file).write_bytes(bytes(blob))
+    with pytest.raises(ConfigError, match="sha256"):
+        ReasoningClassifier(head_path=tmp_path / "reasoning_head.json")

@@ -1,0 +1,161 @@
+"""Fine-tune MiniLM's top transformer layer(s) and the stage-2 head together, reproducibly.
+
+Only the top `tuned_layers` layers learn, so the layers below are run once per unique window and their
+output cached (training then costs a forward+backward through the top layers only), and only the tuned
+layers ship (`monitors/heads/*.safetensors`, ~7 MB per layer in float32) with their sha256 in the head JSON.
+
+Reproducibility: fixed seed, `torch.use_deterministic_algorithms(True)`, a fixed thread count during
+training, batches built by a seeded permutation over length-sorted buckets; weights are rounded to 1e-6
+before hashing and saving, so the same corpus gives the same `delta_sha256`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from azr_safe.monitors.encoder import MiniLM
+
+TRAIN_THREADS = 2  # fixed: float sums depend on the thread split, and the hash must not
+
+
+class FinetuneConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tuned_layers: int = Field(default=1, ge=1, le=6, description="Top transformer layers that learn.")
+    epochs: int = Field(default=4, ge=1, description="Passes over the unique training windows.")
+    lr: float = Field(default=3e-4, gt=0, description="AdamW learning rate of the tuned layers.")
+    head_lr: float = Field(default=3e-3, gt=0, description="AdamW learning rate of the linear heads.")
+    batch_size: int = Field(default=32, ge=1, description="Windows per step.")
+    weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")
+    seed: int = Field(default=0, description="Seed of initialisation and batch order.")
+
+
+class TunedWeights(BaseModel):
+    """The result: the tuned layers' state (name -> array) and the two linear heads."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    layers: dict[str, np.ndarray]
+    concerning_w: np.ndarray
+    concerning_b: np.ndarray
+    category_w: np.ndarray
+    category_b: np.ndarray
+
+
+def _ext_mask(torch, mask):  # noqa: ANN001, ANN202
+    """Additive attention mask (b, 1, 1, s): 0 where attended, a large negative where padded."""
+    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+
+
+def cache_lower(encoder: MiniLM, texts: list[str], tuned_layers: int, batch_size: int = 64) -> list[tuple]:
+    """Hidden states entering the first tuned layer, per length-sorted batch: (indices, hidden, mask)."""
+    torch = encoder.torch
+    order = sorted(range(len(texts)), key=lambda i: (len(encoder.token_ids(texts[i])), i))
+    out = []
+    with torch.no_grad():  # not inference_mode: the cached tensors feed autograd later
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            enc = encoder.batch([texts[i] for i in idx])
+            states = encoder.model(**enc, output_hidden_states=True).hidden_states
+            out.append((np.array(idx), states[-1 - tuned_layers].clone(), enc["attention_mask"].clone()))
+    return out
+
+
+def finetune(encoder: MiniLM, texts: list[str], concerning: np.ndarray, category: np.ndarray,
+             n_categories: int, cfg: FinetuneConfig, predict: list[str] | None = None) -> tuple[TunedWeights, np.ndarray]:
+    """Train the top layers + heads on windows (category = -1 for negatives) with balanced BCE + CE.
+
+    Returns the weights and P(concerning) of the `predict` windows under the tuned model (validation)."""
+    import copy
+
+    torch = encoder.torch
+    prev_threads, prev_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(TRAIN_THREADS)
+    torch.use_deterministic_algorithms(True)
+    try:
+        torch.manual_seed(cfg.seed)
+        cached = cache_lower(encoder, texts, cfg.tuned_layers)
+        top = torch.nn.ModuleList([copy.deepcopy(layer) for layer in encoder.layers()[-cfg.tuned_layers:]]).train()
+        hidden = encoder.model.config.hidden_size
+        conc_head, cat_head = torch.nn.Linear(hidden, 1), torch.nn.Linear(hidden, n_categories)
+        opt = torch.optim.AdamW([
+            {"params": top.parameters(), "lr": cfg.lr},
+            {"params": [*conc_head.parameters(), *cat_head.parameters()], "lr": cfg.head_lr},
+        ], weight_decay=cfg.weight_decay)
+        y = torch.tensor(concerning, dtype=torch.float32)
+        cat = torch.tensor(category, dtype=torch.long)
+        pos_weight = (len(y) - y.sum()) / y.sum().clamp(min=1.0)
+        rng = np.random.default_rng(cfg.seed)
+        for _ in range(cfg.epochs):
+            for b in rng.permutation(len(cached)):
+                idx, states, mask = cached[b]
+                pooled = _pool(torch, _run_top(top, states, mask), mask)
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    conc_head(pooled)[:, 0], y[idx], pos_weight=pos_weight)
+                pos = cat[idx] >= 0
+                if pos.any():
+                    loss = loss + torch.nn.functional.cross_entropy(cat_head(pooled[pos]), cat[idx][pos])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        p_predict = _predict(encoder, top, conc_head, predict or [], cfg.tuned_layers)
+        first = len(encoder.layers()) - cfg.tuned_layers
+        layers = {f"encoder.layer.{first + n}.{k}": _r(v) for n, layer in enumerate(top)
+                  for k, v in layer.state_dict().items()}
+        return TunedWeights(layers=layers, concerning_w=_r(conc_head.weight), concerning_b=_r(conc_head.bias),
+                            category_w=_r(cat_head.weight), category_b=_r(cat_head.bias)), p_predict
+    finally:
+        torch.use_deterministic_algorithms(prev_det)
+        torch.set_num_threads(prev_threads)
+
+
+def _predict(encoder: MiniLM, top, head, texts: list[str], tuned_layers: int) -> np.ndarray:  # noqa: ANN001
+    torch = encoder.torch
+    out = np.zeros(len(texts))
+    if not texts:
+        return out
+    top.eval()
+    with torch.inference_mode():
+        for idx, states, mask in cache_lower(encoder, texts, tuned_layers):
+            out[idx] = torch.sigmoid(head(_pool(torch, _run_top(top, states, mask), mask))[:, 0]).numpy()
+    return out
+
+
+def _run_top(top, states, mask):  # noqa: ANN001, ANN202
+    import torch
+
+    ext = _ext_mask(torch, mask)
+    for layer in top:
+        states = layer(states, attention_mask=ext)
+    return states
+
+
+def _pool(torch, hidden, mask):  # noqa: ANN001, ANN202
+    """Mean-pool over real tokens, L2-normalise (the sentence-transformers embedding)."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def _r(t) -> np.ndarray:  # noqa: ANN001
+    return np.round(t.detach().numpy().astype(np.float64), 6).astype(np.float32)
+
+
+def save_delta(layers: dict[str, np.ndarray], path: Path) -> str:
+    """Write the tuned layers as safetensors (sorted keys, atomic) and return the file's sha256."""
+    from safetensors.numpy import save
+
+    blob = save({k: np.ascontiguousarray(layers[k]) for k in sorted(layers)}, metadata={"format": "np"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(blob)
+    tmp.replace(path)
+    return hashlib.sha256(blob).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
