@@ -130,7 +130,8 @@ def plot_comparison(comparison: Comparison, path: Path) -> None:
     for offset, side, name in ((-width / 2, "before", comparison.before_label), (width / 2, "after", comparison.after_label)):
         metrics = [getattr(r, side) for r in rows]
         values = np.array([m.value for m in metrics])
-        errors = np.array([[m.value - m.low for m in metrics], [m.high - m.value for m in metrics]])
+        # clip: Wilson bounds can sit a rounding error inside a 0 or 1 estimate
+        errors = np.clip(np.array([[m.value - m.low for m in metrics], [m.high - m.value for m in metrics]]), 0, None)
         ax.bar(x + offset, values, width, yerr=errors, capsize=3, label=name)
     for i, r in enumerate(rows):
         ax.annotate(f"Δ {r.diff:+.3f}\n[{r.diff_low:+.3f}, {r.diff_high:+.3f}]", (x[i], 1.02), ha="center",

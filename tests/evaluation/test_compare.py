@@ -98,3 +98,11 @@ def test_cli_compare_prints_a_table_and_rejects_a_non_report_in_one_line(tmp_pat
 def test_cli_eval_without_a_benchmark_fails_with_a_clear_error():
     out = subprocess.run([sys.executable, "-m", "azr_safe.cli", "eval"], capture_output=True, text=True)
     assert out.returncode == 2 and "--benchmark is required" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_plot_handles_all_zero_scores(tmp_path):
+    before = _write(tmp_path, "a.json", _report([False] * 40, label="base"))
+    after = _write(tmp_path, "b.json", _report([False] * 40, label="ckpt"))
+    png = tmp_path / "zeros.png"
+    plot_comparison(compare_reports(before, after), png)
+    assert png.read_bytes()[:4] == b"\x89PNG"
