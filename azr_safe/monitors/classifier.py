@@ -1,4 +1,4 @@
-"""Learned reasoning classifier: frozen all-MiniLM-L6-v2 features + the trained head in monitors/heads.
+"""Learned reasoning classifier: all-MiniLM-L6-v2 (top layer fine-tuned) + the trained head in monitors/heads.
 
 Traces are cut into sentence windows (long traces are therefore always fully covered). The cheap gate
 decides which windows are worth encoding; the contextual head scores those. Score per category is

@@ -1,4 +1,4 @@
-"""The classifier head: versioned JSON weights on top of frozen MiniLM features.
+"""The classifier head: versioned JSON weights (+ the fine-tuned top encoder layer(s), sha256-pinned).
 
 Stage 1 (gate): logistic regression on static token-embedding means; cheap, tuned for recall.
 Stage 2 (head): logistic regression P(concerning | window) on contextual embeddings, and a softmax
