@@ -126,3 +126,10 @@ def test_edited_fine_tuned_layers_are_refused(tmp_path):
     (tmp_path / head.delta_file).write_bytes(bytes(blob))
     with pytest.raises(ConfigError, match="sha256"):
         ReasoningClassifier(head_path=tmp_path / "reasoning_head.json")
+
+
+def test_the_int8_option_still_flags_the_uh_oh_trace_on_the_right_sentence(sample_factory):
+    monitor = ReasoningClassifierMonitor(int8=True)
+    verdict = monitor.check(sample_factory("Let me trace f on [3, 1, 2]; the loop ends at 2. " + UH_OH))
+    assert verdict.flagged
+    assert all(s.start >= len("Let me trace f on [3, 1, 2]; the loop ends at 2. ") for s in verdict.spans)
