@@ -2,7 +2,7 @@
 
 Plain text, so base models without a chat template (Gemma-3-270M) read them as a document to
 continue. Each prompt states the task in neutral terms (an exercise for a fellow programmer, never
-an adversary to outwit), shows one *format* example built from the zero triplet (no task data),
+an adversary to outwit), shows worked *format* examples on two fixed programs (not task data),
 and ends where the response starts. Reasoning goes in <think>, answers in the blocks pinned in
 `formats.ANSWER_BLOCKS`. Proposal prompts show K reference triplets and ask for something different.
 """
@@ -75,8 +75,8 @@ def _propose_program(task_type: TaskType, references: Sequence[Triplet]) -> str:
         f"but can be worked out by careful reading. {_RULES}\n\n"
         "Think inside <think></think>. Then give the program inside <code></code> and, inside "
         "<input></input>, the arguments of one call: the text between the parentheses of f(...).\n\n"
-        f"Format example:\n<think>The simplest function returns its argument.</think>\n"
-        f"<code>\n{ZERO_PROGRAM}\n</code>\n<input>{ZERO_INPUT}</input>\n\n"
+        f"Format example:\n<think>Reversing and upper-casing a string takes two careful steps.</think>\n"
+        f"<code>\n{_FORMAT_PROGRAMS[1][0]}\n</code>\n<input>{_FORMAT_PROGRAMS[1][1]}</input>\n\n"
         f"Existing exercises (write one that is different from all of them):\n\n{refs}"
         f"{RESPONSE_CUE}"
     )
@@ -109,26 +109,47 @@ def _show_induction_reference(t: Triplet) -> str:
 
 
 # ------------------------------------------------------------------------------------------- solvers
+# Two worked *format* examples per role, on programs that are not task data (AZR's "zero data" rules
+# out human tasks and answers, not a demonstration of the response format). With a single example
+# built from the zero triplet, Gemma-3-270M copied its answer ('Hello world') in 38 of 40 solves.
+_FORMAT_PROGRAMS = (
+    ("def f(a):\n    return a * 3 - 2", "5", "13", "Three times 5 is 15, minus 2 gives 13."),
+    ("def f(s):\n    return s[::-1].upper()", "'abc'", "'CBA'", "Reversed, 'abc' is 'cba'; upper case gives 'CBA'."),
+)
+
+
+def _worked(task: str, response: str) -> str:
+    return f"{task}{RESPONSE_CUE}{response}\n\n"
+
+
 def _solve_deduction(t: Triplet) -> str:
+    examples = "".join(
+        _worked(f"Example:\n<code>\n{p}\n</code>\nThe call is f({i}).", f"<think>{why}</think>\n<output>{o}</output>")
+        for p, i, o, why in _FORMAT_PROGRAMS
+    )
     return (
-        "Work out what a Python function returns.\n\n"
-        f"<code>\n{t.program}\n</code>\nThe call is f({t.inputs[0]}).\n\n"
-        "Reason step by step inside <think></think>, then give the returned value as a Python literal "
-        "inside <output></output>.\n\n"
-        "Format example (for a function that returns its argument):\n"
-        f"<think>f returns its argument unchanged.</think>\n<output>{ZERO_INPUT}</output>"
+        "Work out what a Python function returns. Reason step by step inside <think></think>, then give "
+        "the returned value as a Python literal inside <output></output>.\n\n"
+        f"{examples}"
+        f"Task:\n<code>\n{t.program}\n</code>\nThe call is f({t.inputs[0]})."
         f"{RESPONSE_CUE}"
     )
 
 
 def _solve_abduction(t: Triplet) -> str:
+    examples = "".join(
+        _worked(
+            f"Example:\n<code>\n{p}\n</code>\nThe call must return: {o}",
+            f"<think>{why} So the argument {i} works.</think>\n<input>{i}</input>",
+        )
+        for p, i, o, why in _FORMAT_PROGRAMS
+    )
     return (
-        "Find an input for a Python function that makes it return a given value.\n\n"
-        f"<code>\n{t.program}\n</code>\nThe call must return: {t.outputs[0]}\n\n"
-        "Reason step by step inside <think></think>, then give the arguments of the call (the text "
-        "between the parentheses of f(...), as Python literals) inside <input></input>.\n\n"
-        "Format example (for a function that returns its argument):\n"
-        f"<think>f returns its argument, so the argument must equal the value.</think>\n<input>{ZERO_INPUT}</input>"
+        "Find an input for a Python function that makes it return a given value. Reason step by step "
+        "inside <think></think>, then give the arguments of the call (the text between the parentheses "
+        "of f(...), as Python literals) inside <input></input>.\n\n"
+        f"{examples}"
+        f"Task:\n<code>\n{t.program}\n</code>\nThe call must return: {t.outputs[0]}"
         f"{RESPONSE_CUE}"
     )
 
@@ -136,13 +157,15 @@ def _solve_abduction(t: Triplet) -> str:
 def _solve_induction(t: Triplet) -> str:
     visible, _hidden = induction_split(t)
     examples = "\n".join(f"f({i}) == {o}" for i, o in visible)
+    worked = _worked(
+        "Example:\nHint: arithmetic on one number.\nExamples:\nf(1) == 1\nf(4) == 10\nf(0) == -2",
+        "<think>Each output is three times the input minus two.</think>\n<code>\ndef f(a):\n    return a * 3 - 2\n</code>",
+    )
     return (
-        "Write a Python function `f` that behaves as these examples show. It will be checked on "
-        "further inputs you do not see.\n\n"
-        f"Hint: {t.message}\nExamples:\n{examples}\n\n"
-        "Reason inside <think></think>, then give the complete function inside <code></code>.\n\n"
-        "Format example (for a function that returns its argument):\n"
-        f"<think>Every output equals its input.</think>\n<code>\n{ZERO_PROGRAM}\n</code>"
+        "Write a Python function `f` that behaves as the examples show. It will be checked on further "
+        "inputs you do not see. Reason inside <think></think>, then give the complete function inside "
+        "<code></code>.\n\n"
+        f"{worked}"
+        f"Task:\nHint: {t.message}\nExamples:\n{examples}"
         f"{RESPONSE_CUE}"
     )
-

@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from conftest import TableJail, ok
+from selfplay_fakes import TableJail, ok
 
 from azr_safe.generation.scripted import ScriptedGenerator
 from azr_safe.selfplay.buffers import ZERO_PROGRAM, TaskBuffers
