@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -161,7 +162,7 @@ def parse_program(text: str, *, max_chars: int) -> tuple[str | None, RejectReaso
     if len(text) > max_chars:
         return None, "too_large"
     try:
-        tree = ast.parse(text)
+        tree = _parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None, "parse"
     if not any(isinstance(node, ast.FunctionDef) and node.name == "f" for node in tree.body):
@@ -209,7 +210,7 @@ def parse_literal(text: str, *, max_chars: int) -> tuple[str | None, RejectReaso
     if len(text) > max_chars:
         return None, "too_large"
     try:
-        node = ast.parse(text, mode="eval").body
+        node = _parse(text, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None, "not_literal"
     if not _is_literal(node):
@@ -230,7 +231,7 @@ def _as_call(text: str) -> ast.Call | None:
     """Parse `text` as the inside of `f(...)`, or as a written-out `f(...)` call."""
     for source in (text, f"f({text})"):
         try:
-            node = ast.parse(source, mode="eval").body
+            node = _parse(source, mode="eval").body
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "f":
@@ -245,3 +246,10 @@ def _is_literal(node: ast.AST) -> bool:
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _parse(source: str, mode: str = "exec") -> ast.AST:
+    """`ast.parse` without SyntaxWarnings: model text is full of odd literals, and they are not ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(source, mode=mode)
