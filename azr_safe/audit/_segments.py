@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from azr_safe.durable import fsync_dir
+
 SEGMENT_RE = re.compile(r"^segment-(\d{6})\.jsonl$")
 HEAD_NAME = "HEAD.json"
 SALT_NAME = ".salt"
@@ -71,15 +73,6 @@ def iter_lines(run_dir: Path) -> Iterator[Line | Torn]:
         yield from lines
         if torn is not None:
             yield torn
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in `path` durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_head(run_dir: Path, head: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 from azr_safe.audit._segments import (
     LOCK_NAME,
     SALT_NAME,
-    fsync_dir,
     list_segments,
     read_segment,
     segment_name,
@@ -45,6 +44,7 @@ from azr_safe.audit.records import (
 )
 from azr_safe.audit.redact import Redactor
 from azr_safe.audit.verify import AuditError
+from azr_safe.durable import fsync_dir
 
 DEFAULT_SEGMENT_BYTES = 8 << 20
 _ENVELOPE_KEYS = frozenset({"version", "seq", "run", "timestamp", "prev_hash", "hash", "redactions", "event"})

@@ -26,6 +26,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from safetensors.torch import load_file, save_file
 
+from azr_safe.durable import fsync_dir, fsync_file
 from azr_safe.learner.errors import CheckpointError
 
 STATE_FILE = "state.json"
@@ -84,19 +85,6 @@ def restore_rng(py: Any, npy: Any, tensors: dict[str, torch.Tensor]) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_checkpoint(root: Path, state: TrainerState, model_state: dict[str, torch.Tensor],
                     optimizer_state: dict[str, Any], keep: int) -> Path:
     """Write one checkpoint atomically and prune old ones; returns its folder."""
@@ -114,12 +102,12 @@ def save_checkpoint(root: Path, state: TrainerState, model_state: dict[str, torc
     save_file(rng_tensors, str(tmp / "rng.safetensors"))
     (tmp / STATE_FILE).write_text(state.model_dump_json())
     for f in tmp.iterdir():
-        _fsync_file(f)
-    _fsync_dir(tmp)
+        fsync_file(f)
+    fsync_dir(tmp)
     if final.exists():  # only possible when a step is re-saved; the old copy goes first
         shutil.rmtree(final)
     os.rename(tmp, final)
-    _fsync_dir(root)
+    fsync_dir(root)
     _prune(root, keep)
     return final
 
