@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class UserFacingError(Exception):
     """A problem with the user's input or setup. `code` is stable and documented."""
@@ -35,3 +37,9 @@ class ModelNotFoundError(UserFacingError):
     """A model folder or embedded model package is missing; nothing is downloaded."""
 
     code = "AZR003"
+
+
+def first_error(err: Any, *, whole: str) -> tuple[str, str]:
+    """(dotted field path, message) of a pydantic ValidationError's first error; `whole` if it has no path."""
+    first = err.errors()[0]
+    return ".".join(str(p) for p in first["loc"]) or whole, first["msg"]

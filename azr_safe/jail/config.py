@@ -8,7 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from azr_safe.errors import ConfigError
+from azr_safe.errors import ConfigError, first_error
 
 # Pure-stdlib modules a program may import (imports happen in the worker, before Landlock and
 # seccomp close the filesystem; anything else fails with ModuleNotFoundError inside the jail).
@@ -74,6 +74,5 @@ def load_profile(path: str | Path) -> JailConfig:
     try:
         return JailConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(profile)"
-        raise ConfigError(f"{path}: field {field!r}: {first['msg']}") from err
+        field, msg = first_error(err, whole="(profile)")
+        raise ConfigError(f"{path}: field {field!r}: {msg}") from err

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from azr_safe.errors import ConfigError
+from azr_safe.errors import ConfigError, first_error
 from azr_safe.generation.config import VLLMSettings
 from azr_safe.generation.grammar import GrammarConfig
 from azr_safe.learner.yamlfile import read_mapping
@@ -124,6 +124,5 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "config", **overr
     try:
         return AZRConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"{source}: field {where!r}: {first['msg']}") from None
+        where, msg = first_error(err, whole="(top level)")
+        raise ConfigError(f"{source}: field {where!r}: {msg}") from None

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from azr_safe.errors import UserFacingError
+from azr_safe.errors import UserFacingError, first_error
 from azr_safe.selfplay.sample import Role, TaskType
 
 
@@ -69,9 +69,8 @@ def load_labeled(path: Path | str) -> list[LabeledTrace]:
         try:
             traces.append(LabeledTrace.model_validate(obj))
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "line"
-            raise InputFileError(f"{path}:{n}: field {where}: {first['msg']}") from err
+            where, msg = first_error(err, whole="line")
+            raise InputFileError(f"{path}:{n}: field {where}: {msg}") from err
     if not traces:
         raise InputFileError(f"{path}: no labeled traces")
     return traces

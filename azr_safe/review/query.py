@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from azr_safe.errors import first_error
 from azr_safe.policy.decision import Action
 from azr_safe.review.errors import BadQueryError
 from azr_safe.selfplay.sample import Role, TaskType
@@ -49,9 +50,8 @@ class ListQuery(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "query"
-            raise BadQueryError(f"bad parameter {where!r}: {first['msg']}") from None
+            where, msg = first_error(err, whole="query")
+            raise BadQueryError(f"bad parameter {where!r}: {msg}") from None
 
     def params(self, **override: Any) -> dict[str, str]:
         """The non-default parameters, for links that keep the current filters."""
