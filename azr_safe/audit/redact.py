@@ -59,6 +59,9 @@ def _luhn_ok(digits: str) -> bool:
 
 
 _DIGIT = re.compile(r"\d")
+# A lone decimal such as a monitor's "0.4130459725856781" is a number, not a phone number or card:
+# the recognizers see ten digits in a row. (A dotted phone number has two dots and is still scanned.)
+_DECIMAL = re.compile(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?")
 _KEY_PREFIXES = ("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "xox", "AIza")
 
 
@@ -159,7 +162,7 @@ class Redactor:
                 d = digest(self.salt, data)
                 out.append(Redaction(pointer=pointer, entity="TEXT", digest=d))
                 return f"<REDACTED:{d}>"
-            return self.redact_text(data, pointer, out)
+            return data if _DECIMAL.fullmatch(data) else self.redact_text(data, pointer, out)
         return data
 
 

@@ -48,6 +48,17 @@ class GrammarConfig(BaseModel):
     answer_reserve_tokens: int = Field(
         default=96, ge=0, description="Also close </think> by force when fewer tokens than this remain."
     )
+    input_max_tokens: int = Field(
+        default=24,
+        ge=1,
+        description="Close an <input> block by force after this many tokens: inputs are short literals, and "
+        "an induction proposal needs several of them inside one token budget.",
+    )
+    code_prefix: str = Field(
+        default="def f(",
+        description="Every <code> block starts with this text (after optional whitespace); '' allows any "
+        "code. A 270M base model otherwise writes prose in the code block.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> GrammarConfig:
@@ -56,6 +67,8 @@ class GrammarConfig(BaseModel):
                 f"induction_max_inputs ({self.induction_max_inputs}) must be >= "
                 f"induction_min_inputs ({self.induction_min_inputs})"
             )
+        if "<" in self.code_prefix:  # it would open or close a tag inside the code block
+            raise ValueError(f"code_prefix must not contain '<': {self.code_prefix!r}")
         return self
 
 
@@ -75,10 +88,22 @@ def build_ebnf(fmt: Fmt, config: GrammarConfig | None = None, *, think_opened: b
             block = f"({block}){{{cfg.induction_min_inputs},{cfg.induction_max_inputs}}}"
         parts.append(block)
     rules = [f'root ::= {opening}think "</{THINK_TAG}>" {" ".join(parts)}', "think ::= char*"]
-    rules += [f"{tag}_body ::= [ \\t\\r\\n]* solid char*" for tag in dict.fromkeys(tags)]
+    rules += [_body_rule(tag, cfg) for tag in dict.fromkeys(tags)]
     rules.append(f"char ::= {_CHAR}")
     rules.append(f"solid ::= {_SOLID}")
     return "\n".join(rules) + "\n"
+
+
+def _body_rule(tag: str, cfg: GrammarConfig) -> str:
+    if tag == "code" and cfg.code_prefix:
+        # line breaks only before it: an indented `def` does not parse
+        return f"{tag}_body ::= [\\r\\n]* {_ebnf_string(cfg.code_prefix)} char*"
+    return f"{tag}_body ::= [ \\t\\r\\n]* solid char*"
+
+
+def _ebnf_string(text: str) -> str:
+    """`text` as an EBNF string literal (it is config, not model output, but may hold quotes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The grammar on transformers: compile per tokenizer, mask per batch row, force closings on budget.
 
 Budget forcing: tiny models ramble, and a response cut off by `max_new_tokens` is malformed. So once
-the reasoning has used `think_max_tokens`, or fewer than `answer_reserve_tokens` tokens remain, the
-processor forces the tokens of "</think>"; once an answer block has used `block_max_tokens`, or only
-its closing tag and EOS still fit, it forces that block's closing tag. Forced tokens are sampled from a one-token distribution, so their behaviour
+the reasoning has used `think_max_tokens`, or fewer than `answer_reserve_tokens` (at most half the
+budget) tokens remain, the processor forces the tokens of "</think>"; once an answer block has used
+`block_max_tokens` (`input_max_tokens` for an <input> block), or only its closing tag and EOS still
+fit, it forces that block's closing tag. Forced tokens are sampled from a one-token distribution, so their behaviour
 logprob is 0. If the grammar forbids the forced token at that point (right after a lone "<", or in a
 still-blank block), the model goes on for a token and forcing retries.
 """
@@ -153,7 +154,10 @@ class GrammarLogitsProcessor(LogitsProcessor):
         closing = self.compiler.closing_ids(region[0])
         remaining = self.max_new_tokens - step
         if region[0] == THINK_TAG:
-            due = step >= cfg.think_max_tokens or remaining <= cfg.answer_reserve_tokens
+            # The reserve never takes more than half the budget: a short solve budget keeps its reasoning.
+            reserve = min(cfg.answer_reserve_tokens, self.max_new_tokens // 2)
+            due = step >= cfg.think_max_tokens or remaining <= reserve
         else:  # or when only the closing tag and EOS still fit: the last block then always ends
-            due = used >= cfg.block_max_tokens or remaining <= len(closing) + 1
+            budget = cfg.input_max_tokens if region[0] == "input" else cfg.block_max_tokens
+            due = used >= budget or remaining <= len(closing) + 1
         return list(closing) if due else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 import warnings
 from typing import Literal
 
@@ -156,11 +157,14 @@ def parse_program(text: str, *, max_chars: int) -> tuple[str | None, RejectReaso
     ('def f(a):\\n    return a', None)
     >>> parse_program("def g(a): return a", max_chars=100)
     (None, 'no_f')
+    >>> parse_program("  def f(a):\\n      return a", max_chars=100)
+    ('def f(a):\\n    return a', None)
     >>> parse_program("def f(:", max_chars=100)
     (None, 'parse')
     """
     if len(text) > max_chars:
         return None, "too_large"
+    text = textwrap.dedent(text)  # a block indented as a whole is still the same program
     try:
         tree = _parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

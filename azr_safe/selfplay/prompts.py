@@ -2,8 +2,8 @@
 
 Plain text, so base models without a chat template (Gemma-3-270M) read them as a document to
 continue. Each prompt states the task in neutral terms (an exercise for a fellow programmer, never
-an adversary to outwit), shows worked *format* examples on two fixed programs (not task data),
-and ends where the response starts. Reasoning goes in <think>, answers in the blocks pinned in
+an adversary to outwit), shows two worked *format* examples on fixed programs (not task data; with
+one example, Gemma-3-270M copies it), and ends where the response starts. Reasoning goes in <think>, answers in the blocks pinned in
 `formats.ANSWER_BLOCKS`. Proposal prompts show K reference triplets and ask for something different.
 """
 
@@ -69,14 +69,17 @@ _SOLVER_TASK: dict[TaskType, str] = {
 
 def _propose_program(task_type: TaskType, references: Sequence[Triplet]) -> str:
     refs = "\n\n".join(f"Reference {i + 1}:\n{_show_triplet(t)}" for i, t in enumerate(references))
+    examples = "\n\n".join(
+        f"<think>{why}</think>\n<code>\n{program}\n</code>\n<input>{arg}</input>"
+        for program, arg, _out, why in _PROPOSAL_EXAMPLES
+    )
     return (
         "You design short Python exercises for practicing code reasoning. Write a function named `f` "
         f"and one input for it. {_SOLVER_TASK[task_type]} Aim for an exercise that takes some thought "
         f"but can be worked out by careful reading. {_RULES}\n\n"
         "Think inside <think></think>. Then give the program inside <code></code> and, inside "
         "<input></input>, the arguments of one call: the text between the parentheses of f(...).\n\n"
-        f"Format example:\n<think>Reversing and upper-casing a string takes two careful steps.</think>\n"
-        f"<code>\n{_FORMAT_PROGRAMS[1][0]}\n</code>\n<input>{_FORMAT_PROGRAMS[1][1]}</input>\n\n"
+        f"Two example responses (they only show the format):\n\n{examples}\n\n"
         f"Existing exercises (write one that is different from all of them):\n\n{refs}"
         f"{RESPONSE_CUE}"
     )
@@ -84,17 +87,22 @@ def _propose_program(task_type: TaskType, references: Sequence[Triplet]) -> str:
 
 def _propose_induction(references: Sequence[Triplet], program: str, num_inputs: int) -> str:
     refs = "\n\n".join(f"Reference {i + 1}:\n{_show_induction_reference(t)}" for i, t in enumerate(references))
+    examples = "".join(
+        _worked(
+            f"Example function:\n<code>\n{example_program}\n</code>",
+            f"<think>{why}</think>\n" + "\n".join(f"<input>{arg}</input>" for arg in args) + f"\n<message>{hint}</message>",
+        )
+        for example_program, args, hint, why in _INDUCTION_EXAMPLES
+    )
     return (
         "You design exercises in which a fellow programmer recovers a Python function from examples. "
-        f"Here is the function:\n<code>\n{program}\n</code>\n\n"
-        f"Write {num_inputs} different inputs for it, each inside its own <input></input> (the arguments "
-        "of one call, as Python literals), chosen so that together their outputs pin down what the "
-        "function does. Then write a one-sentence hint inside <message></message> that helps without "
-        "giving the code away. Think first inside <think></think>.\n\n"
-        "Format example:\n<think>Strings of different lengths show the function keeps its input.</think>\n"
-        "<input>'Hello world'</input>\n<input>'Hello'</input>\n<input>''</input>\n"
-        "<message>Compare each output with its input.</message>\n\n"
-        f"Existing exercises (make yours different):\n\n{refs}"
+        f"For a given function, write {num_inputs} different inputs, each inside its own <input></input> "
+        "(the arguments of one call, as Python literals), chosen so that together their outputs pin down "
+        "what the function does. Then write a one-sentence hint inside <message></message> that helps "
+        "without giving the code away. Think first inside <think></think>.\n\n"
+        f"{examples}"
+        f"Existing exercises (make yours different):\n\n{refs}\n\n"
+        f"Task function:\n<code>\n{program}\n</code>"
         f"{RESPONSE_CUE}"
     )
 
@@ -115,6 +123,27 @@ def _show_induction_reference(t: Triplet) -> str:
 _FORMAT_PROGRAMS = (
     ("def f(a):\n    return a * 3 - 2", "5", "13", "Three times 5 is 15, minus 2 gives 13."),
     ("def f(s):\n    return s[::-1].upper()", "'abc'", "'CBA'", "Reversed, 'abc' is 'cba'; upper case gives 'CBA'."),
+)
+
+
+# Proposals get two worked examples too: with one, Gemma-3-270M tends to copy its program or inputs.
+_PROPOSAL_EXAMPLES = (
+    (*_FORMAT_PROGRAMS[0][:3], "A multiply and a subtract: quick to trace, but the order of the two matters."),
+    (*_FORMAT_PROGRAMS[1][:3], "Reversing, then upper-casing: two steps the solver has to keep track of."),
+)
+_INDUCTION_EXAMPLES = (
+    (
+        _FORMAT_PROGRAMS[0][0],
+        ("0", "1", "2", "-4", "10", "7"),
+        "A straight-line rule on one number.",
+        "Zero, small, negative and larger numbers show the slope and the offset.",
+    ),
+    (
+        _FORMAT_PROGRAMS[1][0],
+        ("'abc'", "'Hi'", "'x'", "'racecar'", "'Ab1'", "''"),
+        "Two string operations: one about order, one about case.",
+        "Strings of different lengths and cases show both steps.",
+    ),
 )
 
 

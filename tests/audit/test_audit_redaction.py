@@ -85,3 +85,15 @@ def test_the_salt_file_is_private_and_never_in_a_record(tmp_path):
     assert stat.S_IMODE(salt_file.stat().st_mode) == 0o600
     assert log.salt.hex().encode() not in disk_bytes(tmp_path / "run")
     assert log.salt_id == hashlib.sha256(log.salt).hexdigest()[:16]
+
+
+def test_a_monitor_score_written_as_a_decimal_string_is_not_taken_for_a_phone_number(tmp_path):
+    verdict = Verdict(monitor="reasoning_classifier", scores={"concerning": 0.1}, flagged=False,
+                      details={"raw_threshold": "0.4130459725856781", "raw_concerning": "0.0"})
+    with AuditLog(tmp_path / "run") as log:
+        log.append(SampleEvent(step=0, sample=sample(0, reasoning=f"call {PHONE}"), verdicts=[verdict],
+                               decision=Decision(sample_id="s0", action="allow", policy_hash="0" * 64)))
+    (record,) = list(iter_records(tmp_path / "run"))
+    assert record.verdicts[0].details["raw_threshold"] == "0.4130459725856781"
+    assert [r.entity for r in record.redactions] == ["PHONE_NUMBER"]  # the reasoning's number still is
+    assert PHONE not in disk_bytes(tmp_path / "run").decode()

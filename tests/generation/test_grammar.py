@@ -83,3 +83,26 @@ def test_open_region_tells_reasoning_blocks_and_gaps_apart():
     assert open_region("<think>t</think>\n") is None
     assert open_region("<think>t</think>\n<code>def f") == ("code", len("<think>t</think>\n<code>"))
     assert open_region("<think>t</think>\n<code>x</code>\n") is None
+
+
+@pytest.mark.parametrize("fmt", [("deduction", "propose"), ("induction", "solve")])
+def test_a_code_block_must_start_with_the_function_definition(tiny_tokenizer, fmt):
+    compiler = GrammarCompiler(tiny_tokenizer, len(tiny_tokenizer))
+    prose = "<think>x</think>\n<code>may be constructed in this order.</code>"
+    matcher = xgr.GrammarMatcher(compiler.compiled(fmt))
+    assert not matcher.accept_string(prose)
+    matcher = xgr.GrammarMatcher(compiler.compiled(fmt))
+    assert matcher.accept_string("<think>x</think>\n<code>\ndef f(a):")
+    matcher = xgr.GrammarMatcher(compiler.compiled(fmt))
+    assert not matcher.accept_string("<think>x</think>\n<code>\n  def f(a):")  # indented: would not parse
+
+
+def test_an_empty_code_prefix_allows_any_code_again(tiny_tokenizer):
+    compiler = GrammarCompiler(tiny_tokenizer, len(tiny_tokenizer), GrammarConfig(code_prefix=""))
+    matcher = xgr.GrammarMatcher(compiler.compiled(("induction", "solve")))
+    assert matcher.accept_string("<think>x</think>\n<code>import math\ndef f(a):\n    return a</code>")
+
+
+def test_a_code_prefix_that_would_open_a_tag_is_refused():
+    with pytest.raises(ValueError, match="code_prefix"):
+        GrammarConfig(code_prefix="<def")

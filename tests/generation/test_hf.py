@@ -150,3 +150,28 @@ def test_a_tight_token_budget_still_ends_a_single_block_answer_well_formed(tiny_
     for g in group:
         assert len(g.completion_ids) <= 30
         assert is_well_formed(g.text, ("deduction", "solve")), g.text
+
+
+def test_input_blocks_are_closed_after_their_own_smaller_budget(tiny_model, tiny_tokenizer):
+    torch.manual_seed(6)
+    config = GrammarConfig(think_max_tokens=4, block_max_tokens=50, input_max_tokens=3, answer_reserve_tokens=0)
+    gen = HFGenerator(tiny_model, tiny_tokenizer, grammar=config)
+    (group,) = gen.generate([GenerationRequest(prompt="Q", n=2, fmt=("induction", "propose"), max_new_tokens=400)])
+    for g in group:
+        assert is_well_formed(g.text, ("induction", "propose")), g.text
+        for block in g.text.split("<input>")[1:]:
+            body = block.split("</input>")[0]
+            # re-tokenised text, and a forced closing may wait a token after a lone "<": same margin as above
+            assert len(tiny_tokenizer(body, add_special_tokens=False)["input_ids"]) <= 3 + 6
+    assert gen.last_forced_closings >= 2 * 6  # a random model never closes an input block on its own
+
+
+def test_a_short_budget_still_leaves_room_to_reason(tiny_model, tiny_tokenizer):
+    torch.manual_seed(7)
+    # The default reserve (96 tokens) is larger than the whole budget; half the budget stays for reasoning.
+    gen = HFGenerator(tiny_model, tiny_tokenizer, grammar=GrammarConfig(think_max_tokens=200))
+    (group,) = gen.generate([GenerationRequest(prompt="Q", n=3, fmt=("deduction", "solve"), max_new_tokens=64)])
+    for g in group:
+        reasoning = g.text.split("</think>")[0].removeprefix("<think>")
+        assert len(tiny_tokenizer(reasoning, add_special_tokens=False)["input_ids"]) >= 10
+        assert is_well_formed(g.text, ("deduction", "solve")), g.text
