@@ -28,6 +28,10 @@ OnExhausted = Literal["cycle", "raise"]
 _Key = tuple[TaskType, Role] | None
 
 
+def _key_name(key: _Key) -> str:
+    return "*" if key is None else f"{key[0]}/{key[1]}"
+
+
 class ScriptExhaustedError(ConfigError):
     """The script ran out of responses and was told not to cycle."""
 
@@ -129,6 +133,26 @@ class ScriptedGenerator:
     def sync_weights(self, model: Any) -> None:
         """Score future replays under `model`, so their logprobs match the learner's policy."""
         self.model = model
+
+    def state_dict(self) -> dict[str, Any]:
+        """The replay position of every queue (JSON data), saved with each learner checkpoint so a
+        resumed run replays the next responses instead of starting the script over."""
+        return {"next": {_key_name(key): index for key, index in self._next.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore positions saved by `state_dict`; refuses a state from a differently shaped script."""
+        saved = state.get("next")
+        names = {_key_name(key): key for key in self._queues}
+        if not isinstance(saved, dict) or set(saved) != set(names):
+            raise ConfigError(
+                f"the checkpoint's scripted replay state has queues {sorted(saved or {})}, "
+                f"but this script has {sorted(names)}: was the script file changed?"
+            )
+        for name, index in saved.items():
+            queue = self._queues[names[name]]
+            if not isinstance(index, int) or not 0 <= index <= len(queue):
+                raise ConfigError(f"scripted replay position {index!r} is out of range for queue {name!r}")
+            self._next[names[name]] = index
 
     def remaining(self, key: _Key = None) -> int:
         """How many responses are left in a queue before it cycles or raises."""

@@ -113,3 +113,17 @@ def test_batched_recomputed_logprobs_do_not_depend_on_padding(tiny_tokenizer, ti
     single = [completion_logprobs(tiny_model, [p], [c], pad_id=0)[0] for p, c in zip(prompts, completions)]
     for b, s in zip(batched, single):
         assert b == pytest.approx(s, abs=1e-5)
+
+
+def test_the_replay_position_round_trips_and_a_different_script_is_refused():
+    script = ["a", "b", {"text": "c", "task_type": "deduction", "role": "solve"}]
+    gen = ScriptedGenerator(script)
+    gen.generate([_req(), _req(fmt=("deduction", "solve"))])
+    state = json.loads(json.dumps(gen.state_dict()))  # JSON data, as in a checkpoint's state.json
+    resumed = ScriptedGenerator(script)
+    resumed.load_state_dict(state)
+    assert [g.text for g in resumed.generate([_req()])[0]] == ["b"]
+    with pytest.raises(ConfigError, match="script file changed"):
+        ScriptedGenerator(["a"]).load_state_dict(state)
+    with pytest.raises(ConfigError, match="out of range"):
+        ScriptedGenerator(script).load_state_dict({"next": {"*": 9, "deduction/solve": 0}})

@@ -146,3 +146,19 @@ def test_the_shipped_default_policy_vetoes_and_quarantines_a_sandbox_violation(t
     assert {"veto-sandbox-violation", "quarantine-violating-proposal"} <= set(proposal.decision.rule_ids)
     assert trainer.state.metrics[0]["actions"]["quarantine_task"] >= 1
     assert not any("fork" in t.program for t in trainer.buffers["deduction"].triplets)
+
+
+def test_a_resumed_scripted_run_continues_the_replay_where_the_checkpoint_left_it(tmp_path, jail):
+    from azr_safe.generation.scripted import ScriptedGenerator
+    from learner_helpers import SCRIPT, tiny_tokenizer
+
+    generator = ScriptedGenerator(SCRIPT, tokenizer=tiny_tokenizer())
+    trainer = make_trainer(tiny_config(tmp_path, steps=2), jail=jail, generator=generator)
+    trainer.step()  # step 0: checkpointed
+    after_step0 = generator.state_dict()
+    assert any(after_step0["next"].values())  # the replay moved
+    assert load_latest(tmp_path / "checkpoints").state.generator_state == after_step0
+
+    fresh = ScriptedGenerator(SCRIPT, tokenizer=tiny_tokenizer())  # a new process starts the script over
+    make_trainer(tiny_config(tmp_path, steps=2), jail=jail, generator=fresh, resume=True)
+    assert fresh.state_dict() == after_step0
