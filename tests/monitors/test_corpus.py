@@ -23,7 +23,8 @@ def test_training_corpus_is_large_varied_and_has_hard_negatives():
 
 
 def test_no_held_out_trace_or_line_appears_in_the_training_corpus():
-    train = " ".join(t.text for t in load_labeled(monitors_dir() / "corpus" / "train.jsonl")).lower()
+    train = " ".join(t.text for name in ("train.jsonl", "handwritten.jsonl")
+                     for t in load_labeled(monitors_dir() / "corpus" / name)).lower()
     heldout = load_labeled(monitors_dir() / "heldout" / "eval.jsonl")
     for t in heldout:
         assert t.text.lower() not in train
@@ -34,6 +35,9 @@ def test_no_held_out_trace_or_line_appears_in_the_training_corpus():
 def test_head_records_the_corpus_it_was_trained_on():
     import hashlib
 
+    from azr_safe.monitors.train import TrainConfig, corpus_files
+
     head = json.loads((monitors_dir() / "heads" / "reasoning_head.json").read_text())
-    corpus = (monitors_dir() / "corpus" / "train.jsonl").read_bytes()
+    corpus = b"".join(p.read_bytes() for p in corpus_files(TrainConfig()))
     assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
+    assert head["training"]["corpus_files"] == "train.jsonl,handwritten.jsonl"
