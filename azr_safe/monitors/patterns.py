@@ -27,12 +27,26 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(description="Bumped whenever patterns change.")
+    macros: dict[str, str] = Field(default_factory=dict, description="Named regex fragments; `{{NAME}}` in a "
+                                   "pattern is replaced by `(?:fragment)` (macros may use earlier macros).")
+    negation_cues: str = Field(default="", description="Regex; a hit is dropped when this matches the text of its "
+                               "clause before it ('I should not hard-code the answer'). Empty = no guard.")
     categories: dict[str, CategoryPatterns]
+
+    def expand(self, pattern: str) -> str:
+        for name, fragment in self.macros.items():
+            pattern = pattern.replace("{{" + name + "}}", f"(?:{fragment})")
+        return pattern
+
+
+NEGATION_KEY = "__negation__"  # compiled[NEGATION_KEY] holds the negation-cue regex, if any
+_CLAUSE_START = re.compile(r"[.!?;:,\n]|\bbut\b|\s-+\s|\s—\s")
+NEGATION_LOOKBACK = 50  # characters of the clause before a hit that are searched for a negation cue
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path | None = None) -> tuple[Lexicon, dict[str, list[re.Pattern[str]]]]:
-    """Validate the YAML and compile every pattern; errors name the file and pattern."""
+    """Validate the YAML and compile every pattern (macros expanded); errors name the file and pattern."""
     path = path or monitors_dir() / "lexicon" / "reasoning.yaml"
     try:
         lexicon = Lexicon.model_validate(yaml.safe_load(path.read_text()))
@@ -40,20 +54,42 @@ def load_lexicon(path: Path | None = None) -> tuple[Lexicon, dict[str, list[re.P
         raise ConfigError(f"{path}: invalid lexicon: {str(err).splitlines()[0]}") from err
     compiled: dict[str, list[re.Pattern[str]]] = {}
     for category, entry in lexicon.categories.items():
-        try:
-            compiled[category] = [re.compile(p, re.IGNORECASE) for p in entry.patterns]
-        except re.error as err:
-            raise ConfigError(f"{path}: category {category}: bad regex {err.pattern!r}: {err}") from err
+        compiled[category] = [_compile(path, category, lexicon.expand(p)) for p in entry.patterns]
+    if lexicon.negation_cues:
+        compiled[NEGATION_KEY] = [_compile(path, "negation_cues", lexicon.negation_cues)]
     return lexicon, compiled
 
 
+def _compile(path: Path, where: str, pattern: str) -> re.Pattern[str]:
+    if "{{" in pattern:
+        raise ConfigError(f"{path}: {where}: unknown macro in {pattern[:60]!r}")
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as err:
+        raise ConfigError(f"{path}: {where}: bad regex {pattern[:60]!r}: {err}") from err
+
+
+def _negated(text: str, start: int, cue: re.Pattern[str] | None) -> bool:
+    """True if the hit's clause, before the hit, holds a negation cue ('I should not hard-code ...')."""
+    if cue is None:
+        return False
+    lo = max(0, start - NEGATION_LOOKBACK)
+    clause_starts = [m.end() for m in _CLAUSE_START.finditer(text, lo, start)]
+    return cue.search(text, clause_starts[-1] if clause_starts else lo, start) is not None
+
+
 def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]]) -> list[Span]:
-    """Every regex hit as a Span with character offsets into `text`."""
+    """Every regex hit that is not negated in its clause, as a Span with character offsets into `text`."""
+    cue = compiled.get(NEGATION_KEY, [None])[0]
     spans = []
     for category, regexes in compiled.items():
+        if category == NEGATION_KEY:
+            continue
         for rx in regexes:
             for m in rx.finditer(text):
-                spans.append(Span(field=field, start=m.start(), end=m.end(), category=category, text=m.group(0)))
+                if m.end() > m.start() and not _negated(text, m.start(), cue):
+                    spans.append(Span(field=field, start=m.start(), end=m.end(), category=category,
+                                      text=m.group(0)))
     return sorted(spans, key=lambda s: (s.start, s.end))
 
 
@@ -72,14 +108,14 @@ class ReasoningPatternMonitor(SampleMonitor):
 
     @property
     def categories(self) -> list[str]:
-        return list(self.compiled)
+        return [c for c in self.compiled if c != NEGATION_KEY]
 
     def check(self, sample: Sample) -> Verdict:
         spans = [s for f in self.fields for s in find_spans(getattr(sample, f), f, self.compiled)]
         phrases: dict[str, set[str]] = {}
         for s in spans:
             phrases.setdefault(s.category, set()).add(s.text.lower())
-        scores = {c: (1.0 if len(phrases.get(c, ())) >= 2 else 0.9 if c in phrases else 0.0) for c in self.compiled}
+        scores = {c: (1.0 if len(phrases.get(c, ())) >= 2 else 0.9 if c in phrases else 0.0) for c in self.categories}
         return make_verdict(self.name, scores, spans, threshold=0.5)
 
 
