@@ -84,8 +84,11 @@ def _with_lora(model: Any, lora: LoraSettings) -> Any:
     except ImportError:
         raise ConfigError("lora.enabled is true but peft is not installed",
                           hint="pip install peft, or set lora.enabled: false") from None
-    return get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                            target_modules=lora.target_modules, task_type="CAUSAL_LM"))
+    try:
+        return get_peft_model(model, LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                                                target_modules=lora.target_modules, task_type="CAUSAL_LM"))
+    except ValueError as err:  # e.g. target modules this architecture does not have
+        raise ConfigError(f"lora: {err}", hint="set lora.target_modules to module names of this model") from None
 
 
 def _open_audit(config: AZRConfig) -> Any:
