@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from azr_safe.errors import ConfigError
+from azr_safe.monitors._firstchars import first_chars
 from azr_safe.monitors.base import SampleMonitor, make_verdict, monitors_dir
 from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
@@ -78,18 +79,33 @@ def _negated(text: str, start: int, cue: re.Pattern[str] | None) -> bool:
     return cue.search(text, clause_starts[-1] if clause_starts else lo, start) is not None
 
 
-def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]]) -> list[Span]:
-    """Every regex hit that is not negated in its clause, as a Span with character offsets into `text`."""
+@lru_cache(maxsize=1024)
+def _fast(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """The same regex for lower-cased text: case-sensitive (about 2x faster than IGNORECASE) and prefixed
+    with a lookahead of its possible first characters, which lets `re` skip to candidate positions."""
+    lowered = re.sub(r"\\.|[^\\]+", lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(),
+                     rx.pattern)
+    first = first_chars(lowered)
+    return re.compile(f"(?={first})(?:{lowered})" if first else lowered)
+
+
+def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]], fast: bool = True) -> list[Span]:
+    """Every regex hit that is not negated in its clause, as a Span with character offsets into `text`.
+
+    `fast` (same result, tested): run the lower-cased, first-character-prefiltered regexes on the
+    lower-cased text when lower-casing keeps every offset."""
     cue = compiled.get(NEGATION_KEY, [None])[0]
+    lowered = text.lower()
+    fast = fast and len(lowered) == len(text)  # lower() never shrinks: equal length = same offsets
     spans = []
     for category, regexes in compiled.items():
         if category == NEGATION_KEY:
             continue
         for rx in regexes:
-            for m in rx.finditer(text):
+            for m in (_fast(rx).finditer(lowered) if fast else rx.finditer(text)):
                 if m.end() > m.start() and not _negated(text, m.start(), cue):
                     spans.append(Span(field=field, start=m.start(), end=m.end(), category=category,
-                                      text=m.group(0)))
+                                      text=text[m.start() : m.end()]))
     return sorted(spans, key=lambda s: (s.start, s.end))
 
 

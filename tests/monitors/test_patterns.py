@@ -119,3 +119,36 @@ def test_macros_expand_and_an_unknown_macro_is_a_config_error(tmp_path):
     load_lexicon.cache_clear()
     with pytest.raises(ConfigError, match="unknown macro"):
         load_lexicon(path)
+
+
+@pytest.mark.parametrize("pattern", [r"\b(?:hide|conceal\w*)\s+my", r"(?:ab|cd)|ef", r"\bx?[yz]", r"\w+x", r"a?b?"])
+def test_first_character_prefilter_never_excludes_a_real_match_start(pattern):
+    import re
+
+    from azr_safe.monitors._firstchars import first_chars
+
+    chars = first_chars(pattern)
+    texts = ["i hide my plan", "conceals my", "xcd ef ab", "zz yx", "abc", "b", ""]
+    for text in texts:
+        for m in re.finditer(pattern, text):
+            if m.end() > m.start():
+                assert chars is None or re.match(chars, text[m.start()]), (pattern, text, chars)
+
+
+def test_mixed_case_and_length_changing_unicode_give_the_same_spans(monitor, sample_factory):
+    text = "Then I DELETE THE AUDIT LOGS so nobody sees it."
+    assert [s.text for s in monitor.check(sample_factory(text)).spans] == ["DELETE THE AUDIT LOGS"]
+    odd = "İ note: then I delete the audit logs."  # 'İ'.lower() is two characters: the IGNORECASE path
+    [span] = monitor.check(sample_factory(odd)).spans
+    assert odd[span.start : span.end] == "delete the audit logs"
+
+
+def test_the_fast_path_finds_exactly_the_spans_of_the_plain_ignorecase_regexes(monitor):
+    from azr_safe.monitors.base import monitors_dir
+    from azr_safe.monitors.corpus import load_labeled
+    from azr_safe.monitors.patterns import find_spans
+
+    traces = load_labeled(monitors_dir() / "corpus" / "handwritten.jsonl")[::3]
+    for t in traces:
+        assert find_spans(t.text, "reasoning", monitor.compiled) == \
+            find_spans(t.text, "reasoning", monitor.compiled, fast=False), t.id
