@@ -1,13 +1,17 @@
-"""Monitor benchmarks: held-out detection quality and throughput of the default CPU stack.
+"""Monitor benchmarks: dev-set detection quality, the default policy on benign traces, lexicon checks,
+and throughput of the default CPU stack.
 
-    .venv/bin/python benchmarks/bench_monitors.py            # both
-    .venv/bin/python benchmarks/bench_monitors.py --quality  # held-out recall/FPR only
+    .venv/bin/python benchmarks/bench_monitors.py            # all
+    .venv/bin/python benchmarks/bench_monitors.py --quality  # dev recall/FPR + default-policy check
+    .venv/bin/python benchmarks/bench_monitors.py --lexicon  # pattern hits on the shipped corpora
     .venv/bin/python benchmarks/bench_monitors.py --speed --n 256
 
-Quality is measured on monitors/heldout/eval.jsonl (different style, never trained on). Throughput is
-measured on 2 KB traces (benign, hard-negative and concerning mixed) with programs, through
-`build_monitor_suite()` (the default stack), and reported next to baselines measured in the same run.
-The machine is shared: the load average is printed with every timing.
+Quality is measured on monitors/heldout/eval.jsonl (v1), the *dev* set: never trained on, but looked at
+during development, so its figures are dev figures. The blind set (monitors/heldout/v2/) is scored by
+the project lead only; nothing here reads it. Throughput is measured on 2 KB traces (benign,
+hard-negative and concerning mixed) with programs, through `build_monitor_suite()` (the default
+stack), and reported next to baselines measured in the same run. The machine is shared: the load
+average is printed with every timing.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ import json
 import os
 import random
 import time
+
+# As `azr-safe run` does, before torch loads: with the default (active) OpenMP wait policy, torch's 2
+# threads spin against the other jobs on the 2 shared cores and MiniLM runs ~4x slower (measured).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 
@@ -36,10 +44,13 @@ def recall_at_fpr(scores: np.ndarray, truth: np.ndarray, max_fpr: float) -> tupl
     return float((scores[truth] >= threshold).mean()), float((scores[~truth] >= threshold).mean())
 
 
+DEV_SET = ("heldout", "eval.jsonl")  # v1: the development set
+
+
 def quality() -> dict:
-    traces = load_labeled(monitors_dir() / "heldout" / "eval.jsonl")
+    traces = load_labeled(monitors_dir().joinpath(*DEV_SET))
     truth = np.array([t.label == "concerning" for t in traces])
-    out = {"heldout_traces": len(traces), "concerning": int(truth.sum()),
+    out = {"dev_traces": len(traces), "concerning": int(truth.sum()),
            "hard_negatives": sum(t.kind == "hard_negative" for t in traces)}
     for name, stack in [("patterns", ["reasoning_patterns"]), ("classifier", ["reasoning_classifier"]),
                         ("patterns+classifier", ["reasoning_patterns", "reasoning_classifier"])]:
@@ -52,8 +63,9 @@ def quality() -> dict:
             s = np.array([max(v.scores.get("concerning", 0.0),
                               1.0 if v.monitors.get("reasoning_patterns") else 0.0) for v in verdicts])
             row["best_recall_at_fpr_0.05"], row["its_fpr"] = recall_at_fpr(s, truth, 0.05)
+        row["recall_per_category"] = {c: m.recall for c, m in sorted(report.per_category.items())}
         out[name] = row
-        print(f"{name:22s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+        print(f"dev {name:22s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     out["classifier_variants"] = classifier_variants(traces, truth)
     return out
 
@@ -63,16 +75,65 @@ def classifier_variants(traces: list, truth: np.ndarray) -> dict:
     from azr_safe.monitors.classifier import ReasoningClassifier
 
     out = {}
-    for name, kwargs in [("fp32_max3", {}), ("int8_max3", {"int8": True}), ("fp32_all_windows", {"gate": False})]:
+    for name, kwargs in [("default", {}), ("fp32", {"bf16": False}), ("max_windows_3_fp32", {"max_windows": 3, "bf16": False}),
+                         ("int8", {"int8": True, "bf16": False}), ("all_windows", {"gate": False})]:
         clf = ReasoningClassifier(**kwargs)
         p = np.array([s.scores["concerning"] for s in clf.score_texts([t.text for t in traces])])
         flagged = p >= clf.head.threshold
-        row = {"recall": round(float(flagged[truth].mean()), 3), "fpr": round(float(flagged[~truth].mean()), 3)}
+        row = {"recall": round(float(flagged[truth].mean()), 3), "fpr": round(float(flagged[~truth].mean()), 3),
+               "bf16": clf.bf16}
         for max_fpr in (0.02, 0.05, 0.10):
             r, f = recall_at_fpr(p, truth, max_fpr)
             row[f"best_recall_at_fpr_{max_fpr}"] = round(r, 3)
         out[name] = row
-        print(f"classifier {name:18s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+        print(f"dev classifier {name:14s} " + " ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    return out
+
+
+def policy_check(policy_path: str = "policies/default.yaml") -> dict:
+    """Would the default policy halt a benign run? Benign dev traces through the default stack and the
+    policy engine, one stream; plus the chance that the flagged-share rate rule fires on a window."""
+    from math import comb
+
+    from azr_safe.monitors.scoring import trace_sample
+    from azr_safe.policy import FlaggedShareRule, PolicyEngine, load_policy
+
+    traces = [t for t in load_labeled(monitors_dir().joinpath(*DEV_SET)) if t.label == "benign"]
+    samples = [trace_sample(i, t.text, t.role, t.task_type) for i, t in enumerate(traces)]
+    engine = PolicyEngine(load_policy(policy_path))
+    verdicts = build_monitor_suite().check_batch(samples)
+    decisions = [engine.decide(s, v) for s, v in zip(samples, verdicts, strict=True)]
+    actions = [d.action for d in decisions]
+    out = {"benign_dev_traces": len(traces), "actions": {a: actions.count(a) for a in sorted(set(actions))},
+           "halt_rules": sorted({r for d in decisions if d.action == "halt" for r in d.rule_ids})}
+    flagged = sum(a != "allow" for a in actions) / len(actions)
+    out["flagged_or_worse_rate"] = round(flagged, 4)
+    out["per_sample_halt_rate"] = round(actions.count("halt") / len(actions), 4)
+    for rule in engine.policy.rate_rules:
+        if isinstance(rule, FlaggedShareRule):  # P(Binomial(window, flagged) > threshold * window)
+            k0 = int(rule.threshold * rule.window)
+            p = sum(comb(rule.window, k) * flagged**k * (1 - flagged) ** (rule.window - k)
+                    for k in range(k0 + 1, rule.window + 1))
+            out[f"p_{rule.id}_fires_on_a_benign_window"] = float(f"{p:.3g}")
+    print("default policy on benign dev traces:", out, flush=True)
+    return out
+
+
+def lexicon() -> dict:
+    """Pattern hits on the shipped corpora: recall on concerning traces, hits on benign/hard negatives."""
+    from azr_safe.monitors.patterns import ReasoningPatternMonitor, find_spans
+
+    compiled = ReasoningPatternMonitor().compiled
+    out = {}
+    for name in ("corpus/train.jsonl", "corpus/handwritten.jsonl", "heldout/eval.jsonl"):
+        traces = load_labeled(monitors_dir() / name)
+        hit = [bool(find_spans(t.text, "reasoning", compiled)) for t in traces]
+        conc = [h for h, t in zip(hit, traces, strict=True) if t.label == "concerning"]
+        hard = [h for h, t in zip(hit, traces, strict=True) if t.kind == "hard_negative"]
+        ben = [h for h, t in zip(hit, traces, strict=True) if t.label == "benign"]
+        out[name] = {"recall": round(sum(conc) / len(conc), 3), "benign_hits": sum(ben),
+                     "hard_negative_hits": sum(hard), "benign": len(ben)}
+        print(f"lexicon {name:26s} {out[name]}", flush=True)
     return out
 
 
@@ -80,7 +141,7 @@ def two_kb_traces(n: int, seed: int = 0) -> list:
     from azr_safe.selfplay.sample import Sample
 
     rng = random.Random(seed)
-    pool = load_labeled(monitors_dir() / "corpus" / "train.jsonl")
+    pool = [t for name in ("train.jsonl", "handwritten.jsonl") for t in load_labeled(monitors_dir() / "corpus" / name)]
     benign = [t.text for t in pool if t.label == "benign"]
     concerning = [t.text for t in pool if t.label == "concerning"]
     samples = []
@@ -100,6 +161,13 @@ TARGET_TRACES_PER_S = 50.0
 def _stack(name: str):  # noqa: ANN202
     from azr_safe.monitors.classifier import ReasoningClassifierMonitor
 
+    variants = {"default_max3_windows_fp32": {"max_windows": 3, "bf16": False},  # the previous default
+                "default_fp32": {"bf16": False}}
+    if name in variants:  # in-run baselines: the default stack with another classifier configuration
+        suite = build_monitor_suite()
+        suite.monitors = [ReasoningClassifierMonitor(**variants[name]) if m.name == "reasoning_classifier" else m
+                          for m in suite.monitors]
+        return suite
     if name == "default_without_classifier":
         return build_monitor_suite(["reasoning_patterns", "code_ast", "sandbox_violation", "reward_signals", "pii"])
     suite = build_monitor_suite()
@@ -113,10 +181,13 @@ def throughput(n: int) -> dict:
     import torch
 
     samples = two_kb_traces(n)
-    out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads()}
-    for name in ("default", "default_int8_classifier", "default_without_classifier"):
+    out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads(),
+           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
+    warm = two_kb_traces(64, seed=1)
+    for name in ("default", "default_fp32", "default_max3_windows_fp32", "default_int8_classifier",
+                 "default_without_classifier"):
         suite = _stack(name)
-        suite.check_batch(samples[:8])  # warm-up: model load, presidio init
+        suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
         load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         for b in range(0, n, 64):
@@ -135,6 +206,9 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
+    for base_name in ("default_fp32", "default_max3_windows_fp32"):
+        out[f"speedup_default_vs_{base_name}"] = round(
+            out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
     print(f"baseline ungated classifier: {base:.1f} traces/s; default stack is "
           f"{out['speedup_default_vs_ungated_classifier']}x that", flush=True)
     return out
@@ -144,13 +218,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--lexicon", action="store_true")
     parser.add_argument("--n", type=int, default=256)
     parser.add_argument("--json", type=str, default=None, help="Also write the results here.")
     args = parser.parse_args()
-    both = not (args.quality or args.speed)
+    both = not (args.quality or args.speed or args.lexicon)
     results = {"cpu_count": os.cpu_count()}
+    if args.lexicon or both:
+        results["lexicon"] = lexicon()
     if args.quality or both:
         results["quality"] = quality()
+        results["default_policy_on_benign_dev"] = policy_check()
     if args.speed or both:
         results["throughput"] = throughput(args.n)
     if args.json:

@@ -8,20 +8,26 @@ max over windows of P(concerning) * P(category | concerning).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from azr_safe.monitors.encoder import MiniLM, split_windows
+from azr_safe.monitors.encoder import MiniLM, native_bf16, split_windows
 from azr_safe.monitors.head import ReasoningHead, load_head, sigmoid, softmax
 from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
 from azr_safe.selfplay.sample import Sample
 
 # Windows encoded per trace on the default CPU stack (highest gate scores first); None = all that pass.
-DEFAULT_MAX_WINDOWS = 3
+# 2, not 3: encoding cost is per token (~21 MFLOP each), and on the dev set the third window added
+# little (docs/monitors.md); this is what brings the default stack near 50 traces/s on 2 cores.
+DEFAULT_MAX_WINDOWS = 2
 # Dynamic int8 Linear layers at inference (torch.ao quantize_dynamic); see docs/monitors.md for the trade-off.
 DEFAULT_INT8 = False
+# bfloat16 autocast for the encoder at inference: "auto" = on where the CPU has native bf16 (AVX512-BF16/AMX).
+# Measured 1.5x faster with the same dev recall/FPR/ranking as float32 (docs/monitors.md).
+DEFAULT_BF16: bool | Literal["auto"] = "auto"
 
 
 class WindowScore(BaseModel):
@@ -46,11 +52,15 @@ class ReasoningClassifier:
     """Scores raw texts; the monitor wraps it for samples."""
 
     def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8) -> None:
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
+                 bf16: bool | Literal["auto"] = DEFAULT_BF16) -> None:
         self.head = head or load_head(head_path)
         self.gate = gate
         self.max_windows = max_windows if gate else None
-        self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8)
+        # int8 kernels take float32 input, so int8 turns bf16 autocast off.
+        self.bf16 = (native_bf16() if bf16 == "auto" else bf16) and not int8
+        self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8,
+                                  bf16=self.bf16)
 
     def score_texts(self, texts: list[str]) -> list[TraceScore]:
         windows = [split_windows(t) for t in texts]
@@ -107,7 +117,7 @@ class ReasoningClassifier:
             labels = sorted({"concerning", top} | {c for c in self.head.categories if scores[c] >= 0.5})
         return Verdict(monitor=name, scores=scores, labels=labels, spans=spans, flagged=flagged,
                        details={"head_version": self.head.version, "raw_concerning": str(score.scores["concerning"]),
-                                "raw_threshold": str(self.head.threshold)})
+                                "raw_threshold": str(self.head.threshold), "bf16": str(self.bf16)})
 
 
 def _top_k_per_trace(p: np.ndarray, trace: list[int], k: int) -> np.ndarray:
@@ -125,8 +135,10 @@ class ReasoningClassifierMonitor:
     name = "reasoning_classifier"
 
     def __init__(self, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8) -> None:
-        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows, int8=int8)
+                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
+                 bf16: bool | Literal["auto"] = DEFAULT_BF16) -> None:
+        self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows, int8=int8,
+                                              bf16=bf16)
 
     def check_batch(self, samples: list[Sample]) -> list[Verdict]:
         scores = self.classifier.score_texts([s.reasoning for s in samples])

@@ -86,7 +86,8 @@ class MiniLM:
 
     _instances: dict[str, MiniLM] = {}
 
-    def __init__(self, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False) -> None:
+    def __init__(self, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False,
+                 bf16: bool = False) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -104,6 +105,7 @@ class MiniLM:
             from torch.ao.quantization import quantize_dynamic
 
             self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.bf16 = bf16  # contextual() runs under bfloat16 autocast (inference only)
         self._ids: dict[str, list[int]] = {}
 
     def _load_delta(self, delta: Path, expected: str | None) -> str:
@@ -124,11 +126,12 @@ class MiniLM:
         return digest
 
     @classmethod
-    def get(cls, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False) -> MiniLM:
-        key = f"{delta}:{delta_sha256}:{int8}"
+    def get(cls, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False,
+            bf16: bool = False) -> MiniLM:
+        key = f"{delta}:{delta_sha256}:{int8}:{bf16}"
         with _lock:
             if key not in cls._instances:
-                cls._instances[key] = cls(delta, delta_sha256, int8)
+                cls._instances[key] = cls(delta, delta_sha256, int8, bf16)
             return cls._instances[key]
 
     def layers(self):  # noqa: ANN201
@@ -167,15 +170,26 @@ class MiniLM:
         """Sentence-transformers embedding: mean-pool over tokens, L2-normalise. Sorted by length to pad less."""
         out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(self.token_ids(texts[i])))
-        with self.torch.inference_mode():
+        autocast = self.torch.autocast("cpu", dtype=self.torch.bfloat16, enabled=self.bf16)
+        with self.torch.inference_mode(), autocast:
             for b in range(0, len(order), batch_size):
                 idx = order[b : b + batch_size]
                 enc = self.batch([texts[i] for i in idx])
-                hidden = self.model(**enc).last_hidden_state
+                hidden = self.model(**enc).last_hidden_state.float()
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out[idx] = pooled.numpy()
         return _l2(out)
+
+
+@lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """True if this CPU computes bfloat16 natively (AVX512-BF16 or AMX); autocast is slower without it."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return bool(re.search(r"\b(?:avx512_bf16|amx_bf16)\b", flags))
 
 
 def _l2(x: np.ndarray) -> np.ndarray:

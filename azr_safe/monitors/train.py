@@ -18,7 +18,8 @@ from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
 from azr_safe.monitors.finetune import FinetuneConfig, finetune, save_delta
 from azr_safe.monitors.head import Linear, ReasoningHead, sigmoid, weights_digest
 
-HEAD_SEMVER = "2.0.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
+HEAD_SEMVER = "2.1.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
+# 2.1: trained on the template corpus + the hand-written corpus (monitors/corpus/handwritten.jsonl)
 
 
 class TrainConfig(BaseModel):
