@@ -88,6 +88,11 @@ class MiniLM:
 
     def __init__(self, delta: Path | None = None, delta_sha256: str | None = None, int8: bool = False,
                  bf16: bool = False) -> None:
+        import os
+
+        # As `azr-safe run` does (effective only if torch is not loaded yet, e.g. `azr-safe monitor score`):
+        # with OpenMP's active wait, torch's threads spin against other jobs on the shared cores (~4x slower).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
