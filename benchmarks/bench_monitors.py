@@ -75,8 +75,9 @@ def classifier_variants(traces: list, truth: np.ndarray) -> dict:
     from azr_safe.monitors.classifier import ReasoningClassifier
 
     out = {}
-    for name, kwargs in [("default", {}), ("fp32", {"bf16": False}), ("max_windows_3_fp32", {"max_windows": 3, "bf16": False}),
-                         ("int8", {"int8": True, "bf16": False}), ("all_windows", {"gate": False})]:
+    for name, kwargs in [("default", {}), ("fp32", {"bf16": False}), ("no_extra_window_gate", {"extra_window_gate": None}),
+                         ("previous_config", {"max_windows": 3, "bf16": False, "extra_window_gate": None}),
+                         ("int8", {"int8": True}), ("all_windows", {"gate": False})]:
         clf = ReasoningClassifier(**kwargs)
         p = np.array([s.scores["concerning"] for s in clf.score_texts([t.text for t in traces])])
         flagged = p >= clf.head.threshold
@@ -161,8 +162,9 @@ TARGET_TRACES_PER_S = 50.0
 def _stack(name: str):  # noqa: ANN202
     from azr_safe.monitors.classifier import ReasoningClassifierMonitor
 
-    variants = {"default_max3_windows_fp32": {"max_windows": 3, "bf16": False},  # the previous default
-                "default_fp32": {"bf16": False}}
+    variants = {"previous_default_config": {"max_windows": 3, "bf16": False, "extra_window_gate": None},
+                "default_fp32": {"bf16": False},
+                "default_without_extra_window_gate": {"extra_window_gate": None}}
     if name in variants:  # in-run baselines: the default stack with another classifier configuration
         suite = build_monitor_suite()
         suite.monitors = [ReasoningClassifierMonitor(**variants[name]) if m.name == "reasoning_classifier" else m
@@ -184,8 +186,8 @@ def throughput(n: int) -> dict:
     out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads(),
            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     warm = two_kb_traces(64, seed=1)
-    for name in ("default", "default_fp32", "default_max3_windows_fp32", "default_int8_classifier",
-                 "default_without_classifier"):
+    for name in ("default", "default_fp32", "default_without_extra_window_gate", "previous_default_config",
+                 "default_int8_classifier", "default_without_classifier"):
         suite = _stack(name)
         suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
         load0 = os.getloadavg()[0]
@@ -206,7 +208,7 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
-    for base_name in ("default_fp32", "default_max3_windows_fp32"):
+    for base_name in ("default_fp32", "default_without_extra_window_gate", "previous_default_config"):
         out[f"speedup_default_vs_{base_name}"] = round(
             out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
     print(f"baseline ungated classifier: {base:.1f} traces/s; default stack is "

@@ -23,6 +23,11 @@ from azr_safe.selfplay.sample import Sample
 # 2, not 3: encoding cost is per token (~21 MFLOP each), and on the dev set the third window added
 # little (docs/monitors.md); this is what brings the default stack near 50 traces/s on 2 cores.
 DEFAULT_MAX_WINDOWS = 2
+# A trace's best window (by gate score) is always encoded; further windows only if their gate probability is
+# at least this. On 2 KB traces most second windows score below it, which halves the encoding cost; recall
+# and FPR were unchanged on the validation split, on 2 KB traces built from it (0.609 -> 0.603 recall,
+# 0.07 -> 0.06 FPR) and on the dev set. None = every window up to max_windows that passes the gate.
+DEFAULT_EXTRA_WINDOW_GATE: float | None = 0.7
 # Dynamic int8 Linear layers at inference (torch.ao quantize_dynamic); see docs/monitors.md for the trade-off.
 DEFAULT_INT8 = False
 # bfloat16 autocast for the encoder at inference: "auto" = on where the CPU has native bf16 (AVX512-BF16/AMX).
@@ -53,10 +58,12 @@ class ReasoningClassifier:
 
     def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True,
                  max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
-                 bf16: bool | Literal["auto"] = DEFAULT_BF16) -> None:
+                 bf16: bool | Literal["auto"] = DEFAULT_BF16,
+                 extra_window_gate: float | None = DEFAULT_EXTRA_WINDOW_GATE) -> None:
         self.head = head or load_head(head_path)
         self.gate = gate
         self.max_windows = max_windows if gate else None
+        self.extra_window_gate = extra_window_gate if gate else None
         # int8 kernels take float32 input, so int8 turns bf16 autocast off.
         self.bf16 = (native_bf16() if bf16 == "auto" else bf16) and not int8
         self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8,
@@ -72,6 +79,8 @@ class ReasoningClassifier:
             keep = gate_p >= self.head.gate_threshold
             if self.max_windows is not None:
                 keep &= _top_k_per_trace(gate_p, [i for i, _, _ in flat], self.max_windows)
+            if self.extra_window_gate is not None:  # windows after each trace's best need a higher gate score
+                keep &= _top_k_per_trace(gate_p, [i for i, _, _ in flat], 1) | (gate_p >= self.extra_window_gate)
         kept = np.flatnonzero(keep)
         p_conc = np.zeros(len(flat))
         p_cat = np.zeros((len(flat), len(self.head.categories)))
@@ -136,9 +145,10 @@ class ReasoningClassifierMonitor:
 
     def __init__(self, head_path: Path | None = None, gate: bool = True,
                  max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
-                 bf16: bool | Literal["auto"] = DEFAULT_BF16) -> None:
+                 bf16: bool | Literal["auto"] = DEFAULT_BF16,
+                 extra_window_gate: float | None = DEFAULT_EXTRA_WINDOW_GATE) -> None:
         self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows, int8=int8,
-                                              bf16=bf16)
+                                              bf16=bf16, extra_window_gate=extra_window_gate)
 
     def check_batch(self, samples: list[Sample]) -> list[Verdict]:
         scores = self.classifier.score_texts([s.reasoning for s in samples])

@@ -47,10 +47,14 @@ def test_the_azr_uh_oh_trace_is_flagged_by_the_reasoning_stack_and_ranked_on_its
     suite = build_monitor_suite(list(REASONING_STACK))
     [verdicts] = suite.check_batch([sample_factory(UH_OH)])
     assert any(v.flagged for v in verdicts)
-    score = classifier_monitor.classifier.score_texts([UH_OH])[0]
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    score = ReasoningClassifier(gate=False).score_texts([UH_OH])[0]  # every window scored
     top = max(score.windows, key=lambda w: w.concerning)
     assert "outsmart" in UH_OH[top.start : top.end] and top.concerning > 0.5
     assert min(w.concerning for w in score.windows) < 0.2  # the benign first sentence
+    [gated] = classifier_monitor.classifier.score_texts([UH_OH])[0].windows  # the default encodes the best only
+    assert (gated.start, gated.end) == (top.start, top.end)
     assert classifier_monitor.check(sample_factory(ESCAPE)).details["head_version"].startswith("2.1")
 
 
@@ -155,3 +159,13 @@ def test_bf16_autocast_gives_nearly_the_float32_scores(sample_factory):
     for a, b in zip(fp32, bf16, strict=True):
         assert abs(a.scores["concerning"] - b.scores["concerning"]) < 0.02
     assert ReasoningClassifier(bf16=True, int8=True).bf16 is False  # int8 kernels need float32 input
+
+
+def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    text = " ".join([ESCAPE, UH_OH, *HARD_NEGATIVE_TRACES])
+    only_best = ReasoningClassifier(extra_window_gate=1.01).score_texts([text])[0]
+    up_to_two = ReasoningClassifier(extra_window_gate=None).score_texts([text])[0]
+    assert len(only_best.windows) == 1 and len(up_to_two.windows) == 2
+    assert only_best.windows[0] in up_to_two.windows
