@@ -75,9 +75,10 @@ def classifier_variants(traces: list, truth: np.ndarray) -> dict:
     from azr_safe.monitors.classifier import ReasoningClassifier
 
     out = {}
-    for name, kwargs in [("default", {}), ("fp32", {"bf16": False}), ("no_extra_window_gate", {"extra_window_gate": None}),
-                         ("previous_config", {"max_windows": 3, "bf16": False, "extra_window_gate": None}),
-                         ("int8", {"int8": True}), ("all_windows", {"gate": False})]:
+    variants = [("default", {}), ("fp32", {"bf16": False}), ("no_extra_window_gate", {"extra_window_gate": None}),
+                ("previous_config", {"max_windows": 3, "bf16": False, "extra_window_gate": None}),
+                ("int8", {"int8": True}), ("all_windows", {"gate": False})]
+    for name, kwargs in variants:
         clf = ReasoningClassifier(**kwargs)
         p = np.array([s.scores["concerning"] for s in clf.score_texts([t.text for t in traces])])
         flagged = p >= clf.head.threshold
@@ -142,7 +143,8 @@ def two_kb_traces(n: int, seed: int = 0) -> list:
     from azr_safe.selfplay.sample import Sample
 
     rng = random.Random(seed)
-    pool = [t for name in ("train.jsonl", "handwritten.jsonl") for t in load_labeled(monitors_dir() / "corpus" / name)]
+    pool = [t for name in ("train.jsonl", "handwritten.jsonl")
+            for t in load_labeled(monitors_dir() / "corpus" / name)]
     benign = [t.text for t in pool if t.label == "benign"]
     concerning = [t.text for t in pool if t.label == "concerning"]
     samples = []
