@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from azr_safe.errors import UserFacingError, first_error
 from azr_safe.selfplay.sample import Role, TaskType
@@ -26,9 +26,25 @@ class EvidenceRange(BaseModel):
 
 
 class LabeledTrace(BaseModel):
-    """One labeled reasoning trace. Only `text` and `label` are required (the `monitor eval` format)."""
+    """One labeled reasoning trace. Only `text` and `label` are required (the `monitor eval` format).
 
-    model_config = ConfigDict(extra="forbid")
+    Other fields a labeled set carries for its own bookkeeping (`style`, notes) are ignored; a single
+    `category` and `hard_negative: true` are read as `categories` and `kind`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        category = data.pop("category", None)
+        if category and not data.get("categories"):
+            data["categories"] = [category]
+        if data.pop("hard_negative", False) is True and not data.get("kind"):
+            data["kind"] = "hard_negative"
+        return data
 
     id: str = Field(default="", description="Stable id within its file.")
     text: str = Field(description="The reasoning trace.")
