@@ -241,12 +241,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--children-per-worker", type=int, default=4)
+    parser.add_argument("--ab", default=None, metavar="WORKER_PY",
+                        help="A/B in the same run: a second jail whose workers run this worker source (e.g. "
+                             "`git show HEAD~1:azr_safe/jail/_worker.py > /tmp/a.py`), rounds interleaved")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="instead: profile where a child's CPU and faults go, over N forked children")
     args = parser.parse_args()
     if args.phases:
         profile_phases(args.phases)
         return
+    if args.ab:
+        return main_ab(args)
 
     from azr_safe.jail import Jail, JailConfig
 
@@ -263,6 +268,47 @@ def main() -> None:
         workers = jail_workers()
         for label, jobs in workloads:
             report(label, jobs, [_round(jail, jobs, args.cores, workers) for _ in range(args.rounds)])
+
+
+def _jail_with_worker(config, source: str | None):
+    """A Jail whose workers run `source` instead of the shipped _worker.py (benchmark only: the
+    pool reads WORKER_SOURCE when it starts a worker, i.e. in Jail())."""
+    import azr_safe.jail.pool as pool_module
+    from azr_safe.jail import Jail
+
+    shipped = pool_module.WORKER_SOURCE
+    pool_module.WORKER_SOURCE = shipped if source is None else source
+    try:
+        return Jail(config)
+    finally:
+        pool_module.WORKER_SOURCE = shipped
+
+
+def main_ab(args) -> None:
+    """Rounds interleaved: pool + jail A (workers run --ab FILE), pool + jail B (the shipped worker)."""
+    from azr_safe.jail import JailConfig
+
+    config = JailConfig(workers=max(2, args.cores), children_per_worker=args.children_per_worker)
+    with open(args.ab, encoding="utf-8") as fh:
+        source_a = fh.read()
+    print(f"A/B: A = worker source {args.ab}, B = shipped azr_safe/jail/_worker.py; load average {os.getloadavg()}")
+    with _jail_with_worker(config, source_a) as jail_a:
+        workers_a = jail_workers()
+        with _jail_with_worker(config, None) as jail_b:
+            workers_b = [pid for pid in jail_workers() if pid not in workers_a]
+            workloads = [
+                ("deduction-like (1 input/program)", make_jobs(args.programs, 1)),
+                (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(args.programs // 4, INDUCTION_INPUTS)),
+                ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
+            ]
+            for label, jobs in workloads:
+                rows = {"A": [], "B": []}
+                for _ in range(args.rounds):
+                    rows["A"].append(_round(jail_a, jobs, args.cores, workers_a))
+                    rows["B"].append(_round(jail_b, jobs, args.cores, workers_b))
+                for side in ("A", "B"):
+                    report(f"[{side}: {'--ab worker' if side == 'A' else 'shipped worker'}] {label}", jobs, rows[side])
+    print(f"\nload average after: {os.getloadavg()}")
 
 
 def _round(jail, jobs, cores: int, workers: list[int]) -> dict:
