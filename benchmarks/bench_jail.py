@@ -194,8 +194,8 @@ for mode in ("fork+exit only", "full child"):
             marks = [("return from fork", mark())]
             worker["setup_child"](pipes, devnull, req, {"seccomp": False}, kit); marks.append(("setup_child", mark()))
             compiled = compile(req["code"], "<program>", "exec"); marks.append(("compile", mark()))
-            record = worker["_run_one"](compiled, req["calls"][0], 65536); marks.append(("exec + call + literal", mark()))
-            json.dumps(record); marks.append(("json.dumps", mark()))
+            record = worker["_run_one"](compiled, req["code"], req["calls"][0], 65536); marks.append(("exec + call + literal", mark()))
+            worker["dumps"](record); marks.append(("json.dumps", mark()))
             os.write(worker["RESULT_FD"], json.dumps(marks).encode())
             os._exit(0)
         for r, w in pipes.values():

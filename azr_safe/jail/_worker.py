@@ -206,6 +206,8 @@ class ChildKit:
         self.act_ref = ctypes.byref(self.act)
         self.bpf_buf, self.prog = _sock_fprog(child_bpf) if child_bpf else (None, None)
         self.prog_ref = ctypes.byref(self.prog) if child_bpf else None
+        # The worker never changes its own NOFILE limit: the fd ceiling for closerange, once.
+        self.fd_ceiling = max(1 << 16, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
     def set_pdeathsig(self):
         self.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -250,15 +252,18 @@ def write_all(fd, data):
         data = data[os.write(fd, data):]
 
 
-def _describe_error(exc, compiled_name):
+def _describe_error(exc, code):
+    import linecache
     import traceback
+    # Registered only now, on the error path: the traceback shows the program's lines.
+    linecache.cache["<program>"] = (len(code), None, code.splitlines(True), "<program>")
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     # Drop the harness's own frames: keep the model's program and call.
     keep = [ln for ln in lines if "_worker" not in ln and "<string>" not in ln]
     return "".join(keep)
 
 
-def _run_one(compiled, call, cap):
+def _run_one(compiled, code, call, cap):
     import builtins
     out, err = CappedText(cap), CappedText(cap)
     record = {"status": "ok", "value": None, "literal": None}
@@ -279,7 +284,7 @@ def _run_one(compiled, call, cap):
     except BaseException as exc:  # the program's own failure, incl. SystemExit
         record["status"] = "error"
         try:
-            err.parts.append(_describe_error(exc, "<program>")[-cap:])
+            err.parts.append(_describe_error(exc, code)[-cap:])
         except BaseException:
             err.parts.append(type(exc).__name__)
     finally:
@@ -292,20 +297,18 @@ def _run_one(compiled, call, cap):
 
 def child_main(req, cap):
     """Runs in the forked child after every layer is in place. Writes one JSON line per call."""
-    import linecache
     code = req["code"]
     calls = req["calls"] or [None]
-    linecache.cache["<program>"] = (len(code), None, code.splitlines(True), "<program>")
     try:
         compiled = compile(code, "<program>", "exec")
     except BaseException as exc:
         compiled = None
         compile_error = {"status": "memory_limit" if isinstance(exc, MemoryError) else "error",
                          "value": None, "literal": None, "stdout": "",
-                         "stderr": "".join(_describe_error(exc, "<program>"))[-cap:]}
+                         "stderr": "".join(_describe_error(exc, code))[-cap:]}
     for index, call in enumerate(calls):
         started = time.perf_counter()
-        record = dict(compile_error) if compiled is None else _run_one(compiled, call, cap)
+        record = dict(compile_error) if compiled is None else _run_one(compiled, code, call, cap)
         record["i"] = index
         record["duration_s"] = time.perf_counter() - started
         try:
@@ -325,7 +328,7 @@ def setup_child(pipes, devnull, req, cfg, kit):
     os.dup2(pipes["out"][1], 1)
     os.dup2(pipes["err"][1], 2)
     os.dup2(pipes["res"][1], RESULT_FD)
-    os.closerange(RESULT_FD + 1, max(1 << 16, resource.getrlimit(resource.RLIMIT_NOFILE)[0]))  # no inherited fds
+    os.closerange(RESULT_FD + 1, kit.fd_ceiling)                    # no inherited fds
     wall = req["timeout_s"] * max(1, len(req["calls"]))
     cpu = int(wall) + 2
     memory = req["memory_mb"] << 20

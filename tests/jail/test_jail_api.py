@@ -34,6 +34,14 @@ def test_every_input_gets_fresh_globals_so_call_order_cannot_leak_state(jail):
     assert [r.value for r in jail.evaluate(program, ["1", "2", "3"])] == ["1", "1", "1"]
 
 
+def test_a_traceback_shows_the_program_lines_even_if_the_program_cleared_linecache(jail):
+    program = "import linecache\nlinecache.cache.clear()\ndef f(x):\n    return x.no_such_attribute\n"
+    result = jail.run(program, call="f(1)")
+    assert result.status == "error"
+    assert 'File "<program>", line 4, in f\n    return x.no_such_attribute' in result.stderr
+    assert result.stderr.rstrip().endswith("AttributeError: 'int' object has no attribute 'no_such_attribute'")
+
+
 def test_an_input_with_a_trailing_comment_still_makes_a_call(jail):
     assert jail.evaluate(DOUBLE, ["3  # three"])[0].value == "6"
 
