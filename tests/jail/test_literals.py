@@ -103,3 +103,14 @@ def test_the_harness_json_encoder_writes_the_same_bytes_as_json_dumps(record):
     from azr_safe.jail._worker import dumps
     assert dumps(record) == json.dumps(record)
     assert dumps({"status": "ok", "literal": record, "i": 0}) == json.dumps({"status": "ok", "literal": record, "i": 0})
+
+
+def test_the_harness_json_encoder_raises_recursion_error_on_a_cycle_and_stays_usable():
+    # It skips json's circular check (whose markers dict would keep stale entries after an error);
+    # the child catches RecursionError and writes a "result not serialisable" record instead.
+    from azr_safe.jail._worker import dumps
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(RecursionError):
+        dumps({"literal": cycle})
+    assert dumps({"status": "error", "literal": None}) == '{"status": "error", "literal": null}'
