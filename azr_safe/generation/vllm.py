@@ -1,5 +1,7 @@
-"""`VLLMGenerator`: the same contract on vLLM 0.33 (`[gpu]` extra). UNTESTED: written against the
-vLLM 0.33 source (shared/notes/training.md §4), never run, because this machine has no GPU.
+"""`VLLMGenerator`: the same contract on vLLM 0.33 (`[gpu]` extra). UNTESTED ON vLLM: written against
+the vLLM 0.33 source (shared/notes/training.md §4) and never run on it, because no GPU machine has
+been available. What it hands to vLLM and how it reads the answers is tested against a stand-in
+module (tests/generation/test_vllm_adapter.py).
 
 - The structured format is the same EBNF text the transformers backend compiles, handed to vLLM's
   xgrammar backend through `StructuredOutputsParams(grammar=...)`. There is no budget forcing here.
