@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_jail.py                 # all layers this machine has
     .venv/bin/python benchmarks/bench_jail.py --rounds 3 --programs 400
+    .venv/bin/python benchmarks/bench_jail.py --ab /tmp/old_worker.py   # A/B vs another _worker.py
 
 Workload: small AZR-style programs (sorting, string and dict manipulation, arithmetic), each called
 on its input(s) exactly as self-play does: `f(<input>)`, result as repr.
@@ -260,14 +261,17 @@ def main() -> None:
         active = [layer.name for layer in jail.layers.layers if layer.active]
         print(f"jail layers active: {', '.join(active)}; workers={config.workers} "
               f"children/worker={config.children_per_worker}; cores={args.cores}")
-        workloads = [
-            ("deduction-like (1 input/program)", make_jobs(args.programs, 1)),
-            (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(args.programs // 4, INDUCTION_INPUTS)),
-            ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
-        ]
         workers = jail_workers()
-        for label, jobs in workloads:
+        for label, jobs in workloads(args.programs):
             report(label, jobs, [_round(jail, jobs, args.cores, workers) for _ in range(args.rounds)])
+
+
+def workloads(n_programs: int) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    return [
+        ("deduction-like (1 input/program)", make_jobs(n_programs, 1)),
+        (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(n_programs // 4, INDUCTION_INPUTS)),
+        ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
+    ]
 
 
 def _jail_with_worker(config, source: str | None):
@@ -296,12 +300,7 @@ def main_ab(args) -> None:
         workers_a = jail_workers()
         with _jail_with_worker(config, None) as jail_b:
             workers_b = [pid for pid in jail_workers() if pid not in workers_a]
-            workloads = [
-                ("deduction-like (1 input/program)", make_jobs(args.programs, 1)),
-                (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(args.programs // 4, INDUCTION_INPUTS)),
-                ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
-            ]
-            for label, jobs in workloads:
+            for label, jobs in workloads(args.programs):
                 rows = {"A": [], "B": []}
                 for _ in range(args.rounds):
                     rows["A"].append(_round(jail_a, jobs, args.cores, workers_a))
