@@ -4,7 +4,6 @@
 # loading selfplay first keeps that cycle resolvable whichever package a caller imports first.
 import azr_safe.selfplay  # noqa: F401  isort: skip
 
-import importlib
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,6 +12,7 @@ from azr_safe.errors import ConfigError
 from azr_safe.generation.base import Generation, GenerationRequest, Generator
 from azr_safe.generation.config import BackendUnavailableError, GeneratorConfig, VLLMSettings
 from azr_safe.generation.grammar import GrammarConfig, build_ebnf, format_adherence, is_well_formed
+from azr_safe.lazy import lazy_getattr
 
 # The backends import transformers; load them on first use so configs stay cheap to import.
 _LAZY = {
@@ -24,10 +24,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def build_generator(

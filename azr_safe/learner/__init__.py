@@ -6,8 +6,7 @@ here imports torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from azr_safe.lazy import lazy_getattr
 
 _EXPORTS = {
     "AZRConfig": "config",
@@ -31,7 +30,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'azr_safe.learner' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"azr_safe.learner.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})

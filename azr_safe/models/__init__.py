@@ -1,8 +1,6 @@
 """Policy models: embedded GGUF models converted once to a safetensors cache, or local HF folders."""
 
-import importlib
-from typing import Any
-
+from azr_safe.lazy import lazy_getattr
 from azr_safe.models.spec import CACHE_ENV, DEFAULT_MODEL, ModelSpec
 
 # Loading and conversion import torch and transformers; load them on first use so that importing a
@@ -20,10 +18,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["CACHE_ENV", "DEFAULT_MODEL", "ModelSpec", *_LAZY]

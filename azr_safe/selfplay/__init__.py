@@ -1,6 +1,7 @@
 """The self-play core: the Absolute Zero Reasoner algorithm (tasks, prompts, parsing, validation,
 buffers, rewards, Task-Relative REINFORCE++ and the clipped policy-gradient objective)."""
 
+from azr_safe.lazy import lazy_getattr
 from azr_safe.selfplay.advantages import AdvantageConfig, trr_plus_plus_advantages
 from azr_safe.selfplay.buffers import BufferStateError, TaskBuffer, TaskBuffers, zero_triplet
 from azr_safe.selfplay.formats import ANSWER_BLOCKS, THINK_TAG
@@ -31,15 +32,10 @@ from azr_safe.selfplay.validation import (
 )
 
 # rollout imports the generation boundary, which imports selfplay.sample: load it on first use (PEP 562).
-_LAZY = {"RolloutConfig", "RolloutItem", "RolloutResult", "rollout_metrics", "rollout_step"}
-
-
-def __getattr__(name: str):  # noqa: ANN202
-    if name in _LAZY:
-        from azr_safe.selfplay import rollout
-
-        return getattr(rollout, name)
-    raise AttributeError(f"module 'azr_safe.selfplay' has no attribute {name!r}")
+_LAZY = dict.fromkeys(
+    ("RolloutConfig", "RolloutItem", "RolloutResult", "rollout_metrics", "rollout_step"), "azr_safe.selfplay.rollout"
+)
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
