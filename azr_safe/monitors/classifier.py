@@ -77,10 +77,11 @@ class ReasoningClassifier:
         if self.gate and flat:
             gate_p = sigmoid(self.head.gate.logits(self.encoder.static(window_texts))[:, 0])
             keep = gate_p >= self.head.gate_threshold
+            trace_of = [i for i, _, _ in flat]
             if self.max_windows is not None:
-                keep &= _top_k_per_trace(gate_p, [i for i, _, _ in flat], self.max_windows)
+                keep &= _top_k_per_trace(gate_p, trace_of, self.max_windows)
             if self.extra_window_gate is not None:  # windows after each trace's best need a higher gate score
-                keep &= _top_k_per_trace(gate_p, [i for i, _, _ in flat], 1) | (gate_p >= self.extra_window_gate)
+                keep &= _top_k_per_trace(gate_p, trace_of, 1) | (gate_p >= self.extra_window_gate)
         kept = np.flatnonzero(keep)
         p_conc = np.zeros(len(flat))
         p_cat = np.zeros((len(flat), len(self.head.categories)))
