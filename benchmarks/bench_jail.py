@@ -1,43 +1,77 @@
-"""Jailed executions per second vs an unisolated multiprocessing exec pool, in the same run.
+"""Jailed executions per second vs unisolated exec pools, every baseline measured in the same run.
 
-    .venv/bin/python benchmarks/bench_jail.py                 # all layers this machine has
-    .venv/bin/python benchmarks/bench_jail.py --rounds 3 --programs 400
+    .venv/bin/python benchmarks/bench_jail.py --rounds 3      # all layers this machine has
     .venv/bin/python benchmarks/bench_jail.py --ab /tmp/old_worker.py   # A/B vs another _worker.py
+    .venv/bin/python benchmarks/bench_jail.py --phases 300    # where a child's CPU and faults go
 
-Workload: small AZR-style programs (sorting, string and dict manipulation, arithmetic), each called
-on its input(s) exactly as self-play does: `f(<input>)`, result as repr.
+Programs: small AZR-style functions (sorting, strings, dicts, arithmetic), called exactly as
+self-play calls them, `f(<input>)`, result as repr. One evaluation = one call of f.
 
-Baseline (what the AZR reference does): a `multiprocessing.Pool(cores)` whose task is
-`exec(program)` into a fresh dict, `eval(call)`, `repr(result)`; one task per (program, input),
-dispatched one at a time (`imap(chunksize=1)`, like pebble's `map`). No isolation, no timeout
-enforcement. A second, optimistic baseline uses Pool's default chunking.
+Jail: `Jail(JailConfig())`, every layer on (nsjail + cgroups where permitted, uid drop, Landlock,
+seccomp, rlimits); one forked child per program, all of its calls in that child; literal answers
+for one program share a child (`check_inputs`, docs/jail.md "Shared children").
 
-Jail: `Jail(JailConfig())` with every layer on (nsjail + cgroups where permitted, uid drop,
-Landlock, seccomp, rlimits); one forked child per program, all of its inputs in that child.
+Baselines (no isolation, no timeout enforcement unless said):
+  * reference call pattern: what the AZR reference executor does (LeapLabTHU/Absolute-Zero-Reasoner,
+    absolute_zero_reasoner/utils/code_utils/python_executor.py, `apply` = `batch_apply([code])[0]`,
+    and rewards/reward_managers.py): ONE snippet per call, sent synchronously through a process pool
+    of `cores` workers (pebble's `ProcessPool.map(..., timeout=)` when pebble is installed, else the
+    stdlib pool's `map` with the same one-item round trip), so one worker is busy at a time. Each
+    execution: the snippet split into lines, the `input(` regex check, exec of all lines but the last
+    and eval of the last under a signal-based timeout (timeout_decorator when installed, else the same
+    SIGALRM + setitimer wrapper), stdout captured with redirect_stdout when the last line prints, then
+    `str(result)` and `pickle.dumps(result)`. Snippets as the reference builds them: determinism
+    check = one snippet running f twice; k answers of one task in ONE snippet where the reference
+    batches them (`batched_estimate`: eval_k_input/eval_k_output_prediction); induction answers one
+    snippet per hidden pair (the reference never batches those).
+  * parallel pool (imap, chunk=1): `multiprocessing.Pool(cores)`, one task per evaluation
+    (exec + eval + repr), all submitted at once, dispatched one at a time; every worker busy.
+  * optimistic pool (map, chunked): the same with Pool's default chunking.
 
 Workloads:
   * deduction-like: one input per program (the worst case for a fork per program);
   * induction-like: ten inputs per program (one child runs all ten);
-  * AZR-step mix: the executions of one AZR step with 64 tasks per (type, role), as the paper
-    sizes it: every proposal run twice (determinism; induction proposals on 10 inputs), abduction
-    solutions once, induction solutions on 5 hidden pairs. Deduction solutions are literal
-    predictions, compared without execution by both (the reference eval()s them in the trainer),
-    so they are not counted. 1920 evaluations in 512 jailed children.
+  * AZR step: the jail calls of one self-play step (azr_safe/selfplay/rollout.py) at the paper's
+    sizes, B = 64 tasks per type and role, n = 8 learnability rollouts, induction proposals with 10
+    inputs (5 hidden), every proposal valid and every answer a literal:
 
-Reported: evaluations per second (one evaluation = one f(input)); ratio = jail / reference-like pool;
-and, because the machine is shared and wall-clock rates swing with its load, CPU time: per jailed child
-(worker + child + trainer, and the child's copy-on-write faults, read from /proc) and per evaluation for
-both sides (their ratio is what a CPU-bound machine would see).
+      what (per type)                     self-play: children / evaluations    reference: snippets
+      validation, deduction + abduction   2 x 64 (evaluate_twice) / 128 each   64 each (f twice)
+      validation, induction (10 inputs)   2 x 64 / 1280                        640 (one per input)
+      learnability, deduction (8 x 64)    0 (literal, compared in the trainer) 64 (k outputs batched)
+      learnability, abduction (8 x 64)    64 (8 answers share a child) / 512   64 (k inputs batched)
+      learnability, induction (8 x 64)    512 (one per program) / 2560         2560 (one per pair)
+      training solves, deduction (64)     0                                    0 (trainer fast path)
+      training solves, abduction (64)     64 / 64                              64
+      training solves, induction (64)     64 / 320                             320
+      total                               1088 children / 4992 evaluations     3840 snippets
+
+    The pools run one task per evaluation (4992). Wrong deduction answers would cost the reference a
+    snippet each and the jail nothing; all answers here are right, which favours the reference.
+
+Reported: evaluations per second (rates of the same work, so ratios are ratios of wall time), every
+ratio jail / baseline, and CPU time read from /proc: per jailed child (worker + child + trainer,
+and the child's copy-on-write faults) and per evaluation for the jail and each pool (the ratio of
+CPU per evaluation is what a CPU-saturated machine would see).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import multiprocessing
 import os
+import pickle
+import re
+import signal
 import statistics
 import sys
 import time
+import traceback
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -48,38 +82,210 @@ PROGRAMS = [
     ("def f(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a", "30"),
     ("import math\ndef f(x, y):\n    return math.gcd(x, y), x * y // math.gcd(x, y)", "84, 36"),
     ("from collections import Counter\ndef f(s):\n    return Counter(s).most_common(2)", "'mississippi'"),
-    ("def f(xs):\n    return [x * x for x in xs if x % 2]", "list(range(10))"),
+    ("def f(xs):\n    return [x * x for x in xs if x % 2]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"),
     ("def f(s, k):\n    return [s[i:i + k] for i in range(0, len(s), k)]", "'abcdefgh', 3"),
 ]
 INDUCTION_INPUTS = 10
+PER_TYPE, N_ROLLOUTS, STEP_INPUTS, HIDDEN = 64, 8, 10, 5  # the paper's B, n, induction inputs, hidden half
+REFERENCE_TIMEOUT_S = 10  # the reference executor's default timeout_length
 
 
+# ---------------------------------------------------------------- unisolated baselines
 def _reference_task(job: tuple[str, str]) -> str:
+    """The parallel pools' task: exec the program into a fresh dict, eval the call, repr."""
     program, call = job
     namespace: dict = {}
     exec(program, namespace)  # noqa: S102 - this IS the unisolated baseline
     return repr(eval(call, namespace))  # noqa: S307
 
 
-def make_jobs(n_programs: int, inputs_per_program: int) -> list[tuple[str, list[str]]]:
+def _signal_timeout(seconds: float) -> Callable:
+    """A SIGALRM + setitimer wrapper, as timeout_decorator's signal mode does (stdlib fallback)."""
+    def decorate(function: Callable) -> Callable:
+        def run(*args):
+            def on_alarm(signum, frame):
+                raise TimeoutError("Timed Out")
+            previous = signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                return function(*args)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+        return run
+    return decorate
+
+
+try:
+    from timeout_decorator import timeout as _timeout  # what the reference uses
+except ImportError:  # pragma: no cover - depends on the `bench` extra
+    _timeout = _signal_timeout
+try:
+    import pebble
+except ImportError:  # pragma: no cover - depends on the `bench` extra
+    pebble = None
+
+
+class ReferenceRuntime:
+    """The reference's per-task runtime: a globals dict; it travels pickled with every task."""
+
+    def __init__(self) -> None:
+        self.globals: dict = {}
+
+    def exec_code(self, piece: str) -> None:
+        if re.search(r"(\s|^)?input\(", piece):
+            raise RuntimeError()
+        exec(piece, self.globals)  # noqa: S102 - the unisolated reference
+
+    def eval_code(self, expr: str):
+        return eval(expr, self.globals)  # noqa: S307
+
+
+def reference_execute(lines: list[str], runtime: ReferenceRuntime, timeout_length: float) -> tuple[str, str]:
+    """One execution as the reference does it (auto mode): see the module docstring."""
+    try:
+        if "print(" in lines[-1]:
+            captured = io.StringIO()
+            with redirect_stdout(captured):
+                _timeout(timeout_length)(runtime.exec_code)("\n".join(lines))
+            result = captured.getvalue()
+        else:
+            _timeout(timeout_length)(runtime.exec_code)("\n".join(lines[:-1]))
+            result = _timeout(timeout_length)(runtime.eval_code)(lines[-1])
+        report = "Done"
+        str(result)
+        pickle.dumps(result)
+    except Exception:  # noqa: BLE001 - the reference reports any failure as text
+        result, report = "", traceback.format_exc().split("\n")[-2]
+    return result, report
+
+
+def run_reference_calls(pool, snippets: list[str]) -> None:
+    """Each snippet in its own synchronous round trip, as `PythonExecutor.apply` does."""
+    task = partial(reference_execute, runtime=ReferenceRuntime(), timeout_length=REFERENCE_TIMEOUT_S)
+    for snippet in snippets:
+        lines = snippet.strip().split("\n")
+        if pebble is not None:
+            result, report = next(pool.map(task, [lines], timeout=REFERENCE_TIMEOUT_S).result())
+        else:
+            result, report = pool.map(task, [lines])[0]
+        assert report == "Done", (report, snippet)
+        str(result).strip()
+
+
+def _reference_pool(cores: int):
+    if pebble is not None:
+        return pebble.ProcessPool(max_workers=cores)
+    return multiprocessing.get_context("fork").Pool(cores)
+
+
+def _close_pool(pool) -> None:
+    if pebble is not None:
+        pool.close()
+        pool.join()
+    else:
+        pool.terminate()
+
+
+# ---------------------------------------------------------------- snippets the reference builds
+def run_snippet(code: str, args: str) -> str:
+    return f"{code}\nrepr(f({args}))"
+
+
+def determinism_snippet(code: str, args: str) -> str:
+    return (f"{code}\nreturns = f({args})\nif returns != f({args}):\n"
+            f"    raise Exception('Non-deterministic code')\nrepr(returns)")
+
+
+def input_prediction_snippet(code: str, gold: str, args: str) -> str:
+    return f"{code}\n{gold} == f({args})"
+
+
+def k_inputs_snippet(code: str, gold: str, answers: list[str]) -> str:
+    checks = "".join(f"\ntry:\n    acc_list.append({gold} == f({a}))\nexcept:\n    acc_list.append(False)"
+                     for a in answers)
+    return f"{code}\nacc_list = []{checks}\nacc_list"
+
+
+def k_outputs_snippet(code: str, gold: str, answers: list[str]) -> str:
+    checks = "".join(f"\ntry:\n    acc_list.append({gold} == {a})\nexcept:\n    acc_list.append(False)"
+                     for a in answers)
+    return f"{code}\nacc_list = []{checks}\nacc_list"
+
+
+# ---------------------------------------------------------------- workloads
+@dataclass
+class Workload:
+    label: str
+    evaluations: int  # calls of f that self-play makes
+    flat: list[tuple[str, str]]  # (program, call): the parallel pools' tasks, one per evaluation
+    snippets: list[str]  # the reference call pattern's round trips
+    run_jail: Callable  # (jail) -> None: what self-play asks of the jail
+
+
+def make_jobs(n_programs: int, inputs_per_program: int, tag: str = "task") -> list[tuple[str, list[str]]]:
     jobs = []
     for i in range(n_programs):
         program, arg = PROGRAMS[i % len(PROGRAMS)]
-        program = f"# task {i}\n{program}"  # distinct sources, as in self-play
-        jobs.append((program, [arg] * inputs_per_program))
+        jobs.append((f"# {tag} {i}\n{program}", [arg] * inputs_per_program))  # distinct sources
     return jobs
 
 
-def make_azr_step(per_type: int = 64) -> list[tuple[str, list[str]]]:
-    """(program, inputs) per child, in the proportions of one AZR step (see the module docstring)."""
-    ded = make_jobs(per_type, 1)
-    abd = make_jobs(per_type, 1)
-    ind = make_jobs(per_type, INDUCTION_INPUTS)
-    proposals = [job for job in ded + abd + ind for _ in range(2)]  # evaluate_twice
-    solutions = make_jobs(per_type, 1) + make_jobs(per_type, 5)  # abduction, induction
-    return proposals + solutions
+def _evaluate(jail, jobs) -> None:
+    bad = [r for rs in jail.evaluate_many(jobs) for r in rs if r.status != "ok"]
+    assert not bad, bad[:3]
 
 
+def per_program(label: str, jobs: list[tuple[str, list[str]]]) -> Workload:
+    flat = [(program, f"f({arg})") for program, args in jobs for arg in args]
+    snippets = [run_snippet(program, arg) for program, args in jobs for arg in args]
+    return Workload(label, len(flat), flat, snippets, partial(_evaluate, jobs=jobs))
+
+
+def _gold(program: str, args: str) -> str:
+    return _reference_task((program, f"f({args})"))  # the benchmark's own trusted programs
+
+
+def azr_step(per_type: int = PER_TYPE, n: int = N_ROLLOUTS, inputs: int = STEP_INPUTS, hidden: int = HIDDEN) -> Workload:
+    """One self-play step's jail work (see the module docstring's table)."""
+    tasks = {kind: [(p, a[0], _gold(p, a[0])) for p, a in make_jobs(per_type, 1, kind)]
+             for kind in ("propose-ded", "propose-abd", "propose-ind", "solve-ded", "solve-abd", "solve-ind")}
+    proposals = ([(p, [a]) for p, a, _ in tasks["propose-ded"] + tasks["propose-abd"]]
+                 + [(p, [a] * inputs) for p, a, _ in tasks["propose-ind"]])
+    outputs = [(p, a, g, g) for p, a, g in tasks["propose-ded"] for _ in range(n)]
+    outputs += [(p, a, g, g) for p, a, g in tasks["solve-ded"]]
+    answers = [(p, a, g) for p, a, g in tasks["propose-abd"] for _ in range(n)] + tasks["solve-abd"]
+    candidates = [(f"# rollout {j}\n{p}", [(a, g)] * hidden) for p, a, g in tasks["propose-ind"] for j in range(n)]
+    candidates += [(f"# solve\n{p}", [(a, g)] * hidden) for p, a, g in tasks["solve-ind"]]
+
+    def run_jail(jail) -> None:
+        for first, second in jail.evaluate_twice_many(proposals):  # validation
+            assert all(r.status == "ok" for r in first + second)
+        for check in (jail.check_outputs(outputs) + jail.check_inputs([(p, a, g) for p, a, g in answers])
+                      + jail.check_programs(candidates)):  # grading: one call per task type, as grade_solutions
+            assert check.passed, check
+
+    flat = [(p, f"f({a})") for p, args in proposals for a in args for _ in range(2)]
+    flat += [(p, f"f({a})") for p, a, _ in answers]
+    flat += [(c, f"f({a})") for c, pairs in candidates for a, _ in pairs]
+    snippets = [determinism_snippet(p, a) for p, args in proposals for a in args]
+    snippets += [k_outputs_snippet(p, g, [g] * n) for p, _, g in tasks["propose-ded"]]
+    snippets += [k_inputs_snippet(p, g, [a] * n) for p, a, g in tasks["propose-abd"]]
+    snippets += [input_prediction_snippet(c, g, a) for c, pairs in candidates for a, g in pairs]
+    snippets += [input_prediction_snippet(p, g, a) for p, a, g in tasks["solve-abd"]]
+    label = f"AZR step (B={per_type}, n={n}, induction {inputs} inputs / {hidden} hidden)"
+    return Workload(label, len(flat), flat, snippets, run_jail)
+
+
+def workloads(n_programs: int) -> list[Workload]:
+    return [
+        per_program("deduction-like (1 input/program)", make_jobs(n_programs, 1)),
+        per_program(f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(n_programs // 4, INDUCTION_INPUTS)),
+        azr_step(),
+    ]
+
+
+# ---------------------------------------------------------------- measurement
 def _own_cpu() -> float:
     t = os.times()
     return t.user + t.system
@@ -136,33 +342,104 @@ def _cpu_of(pid: int) -> float:
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_pool(jobs, cores: int, chunked: bool) -> tuple[float, float]:
+def _descendants() -> set[int]:
+    return {int(n) for n in os.listdir("/proc") if n.isdigit() and _descends_from(int(n), os.getpid())}
+
+
+def _pool_cpu(pids: set[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu_of(pid)
+        except OSError:
+            pass
+    return total + _own_cpu()
+
+
+def bench_pool(work: Workload, cores: int, chunked: bool) -> tuple[float, float]:
     """(evaluations/s, CPU seconds per evaluation: the pool's processes + this process)."""
-    flat = [(program, f"f({arg})") for program, args in jobs for arg in args]
     with multiprocessing.get_context("fork").Pool(cores) as pool:
-        pool.map(_reference_task, flat[:50])  # warm-up
-        pids = [proc.pid for proc in pool._pool]  # noqa: SLF001 - benchmark only: sample their CPU
-        cpu_before = sum(_cpu_of(pid) for pid in pids) + _own_cpu()
+        pool.map(_reference_task, work.flat[:50])  # warm-up
+        pids = {proc.pid for proc in pool._pool}  # noqa: SLF001 - benchmark only: sample their CPU
+        cpu_before = _pool_cpu(pids)
         started = time.perf_counter()
-        out = pool.map(_reference_task, flat) if chunked else list(pool.imap(_reference_task, flat, chunksize=1))
+        if chunked:
+            out = pool.map(_reference_task, work.flat)
+        else:
+            out = list(pool.imap(_reference_task, work.flat, chunksize=1))
         elapsed = time.perf_counter() - started
-        cpu = sum(_cpu_of(pid) for pid in pids) + _own_cpu() - cpu_before
-    assert len(out) == len(flat)
-    return len(flat) / elapsed, cpu / len(flat)
+        cpu = _pool_cpu(pids) - cpu_before
+    assert len(out) == len(work.flat)
+    return work.evaluations / elapsed, cpu / work.evaluations
 
 
-def bench_jail(jail, jobs, workers: list[int]) -> tuple[float, dict[str, float]]:
-    """(evaluations/s, CPU and faults per child: worker, child, trainer)."""
-    jail.evaluate_many(jobs[:50])  # warm-up
-    usage_before, own_before = worker_usage(workers), _own_cpu()
+def bench_reference_calls(work: Workload, cores: int) -> tuple[float, float]:
+    """The reference call pattern: (evaluations/s, CPU seconds per evaluation)."""
+    before = _descendants()
+    pool = _reference_pool(cores)
+    try:
+        run_reference_calls(pool, work.snippets[:20])  # warm-up: starts the workers
+        pids = _descendants() - before
+        cpu_before = _pool_cpu(pids)
+        started = time.perf_counter()
+        run_reference_calls(pool, work.snippets)
+        elapsed = time.perf_counter() - started
+        cpu = _pool_cpu(pids) - cpu_before
+    finally:
+        _close_pool(pool)
+    return work.evaluations / elapsed, cpu / work.evaluations
+
+
+def bench_jail(jail, work: Workload, workers: list[int]) -> tuple[float, dict[str, float]]:
+    """(evaluations/s, CPU and faults per child: worker, child, trainer; children per round)."""
+    _evaluate(jail, make_jobs(50, 1, "warm-up"))
+    usage_before, own_before, children_before = worker_usage(workers), _own_cpu(), jail.children_started
     started = time.perf_counter()
-    results = jail.evaluate_many(jobs)
+    work.run_jail(jail)
     elapsed = time.perf_counter() - started
-    usage = {k: (v - usage_before[k]) / len(jobs) for k, v in worker_usage(workers).items()}
-    usage["trainer_cpu"] = (_own_cpu() - own_before) / len(jobs)
-    bad = [r for rs in results for r in rs if r.status != "ok"]
-    assert not bad, bad[:3]
-    return sum(len(args) for _, args in jobs) / elapsed, usage
+    children = jail.children_started - children_before
+    usage = {k: (v - usage_before[k]) / children for k, v in worker_usage(workers).items()}
+    usage["trainer_cpu"] = (_own_cpu() - own_before) / children
+    usage["children"] = children
+    return work.evaluations / elapsed, usage
+
+
+def _round(jail, work: Workload, cores: int, workers: list[int]) -> dict:
+    calls, calls_cpu = bench_reference_calls(work, cores)
+    parallel, parallel_cpu = bench_pool(work, cores, chunked=False)
+    chunked, _ = bench_pool(work, cores, chunked=True)
+    jailed, usage = bench_jail(jail, work, workers)
+    return {"jail": jailed, "calls": calls, "calls_cpu": calls_cpu, "ref": parallel, "ref_cpu": parallel_cpu,
+            "chunked": chunked, **usage}
+
+
+def report(label: str, work: Workload, rows: list[dict]) -> None:
+    med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    per_child = med["worker_cpu"] + med["child_cpu"] + med["trainer_cpu"]
+    jail_cpu_per_eval = per_child * med["children"] / work.evaluations
+    how = "pebble ProcessPool.map" if pebble is not None else "stdlib Pool.map (pebble not installed)"
+    timer = "timeout_decorator" if _timeout is not _signal_timeout else "stdlib SIGALRM wrapper"
+
+    def ratios(key: str) -> str:
+        per_round = [row["jail"] / row[key] for row in rows]
+        return f"{statistics.median(per_round):8.2f}x   (per round: {', '.join(f'{r:.2f}' for r in per_round)})"
+
+    print(f"\n{label}: {work.evaluations} evaluations; jail {med['children']:.0f} children, reference "
+          f"{len(work.snippets)} snippets; median of {len(rows)} rounds")
+    print(f"  jail (all layers)                       {med['jail']:8.0f} eval/s")
+    print(f"  reference call pattern (sync, 1 busy)   {med['calls']:8.0f} eval/s   [{how}, {timer}]")
+    print(f"  parallel pool (imap, chunk=1)           {med['ref']:8.0f} eval/s")
+    print(f"  optimistic pool (map, chunked)          {med['chunked']:8.0f} eval/s")
+    print(f"  ratio jail / reference call pattern     {ratios('calls')}")
+    print(f"  ratio jail / parallel pool              {ratios('ref')}")
+    print(f"  ratio jail / optimistic pool            {ratios('chunked')}")
+    print(f"  jail CPU per child                      {per_child * 1e3:8.2f} ms = worker {med['worker_cpu'] * 1e3:.2f}"
+          f" + child {med['child_cpu'] * 1e3:.2f} + trainer {med['trainer_cpu'] * 1e3:.2f}"
+          f"  (faults: child {med['child_minflt']:.0f}, worker {med['worker_minflt']:.0f})")
+    print(f"  CPU per evaluation                      jail {jail_cpu_per_eval * 1e3:.3f} ms, reference call pattern "
+          f"{med['calls_cpu'] * 1e3:.3f} ms, parallel pool {med['ref_cpu'] * 1e3:.3f} ms")
+    print(f"  CPU-bound ratio (CPU per eval)          vs reference call pattern "
+          f"{med['calls_cpu'] / jail_cpu_per_eval:.2f}x, vs parallel pool {med['ref_cpu'] / jail_cpu_per_eval:.2f}x")
 
 
 # Runs in a bare /usr/bin/python3 outside the jail, on the worker's own source: forks children the way
@@ -236,12 +513,32 @@ def profile_phases(n: int) -> None:
         print(f"    {name:22s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
 
 
+def profile_phases(n: int) -> None:
+    """Where a child's CPU and faults go (outside the jail, no seccomp; see PHASES_SCRIPT)."""
+    import json
+    import subprocess
+
+    from azr_safe.jail.config import DEFAULT_PRELOAD, JailConfig
+    from azr_safe.jail.pool import WORKER_SOURCE
+
+    python = JailConfig().python
+    out = subprocess.run([python, "-P", "-s", "-S", "-B", "-c", PHASES_SCRIPT, WORKER_SOURCE,
+                          json.dumps(DEFAULT_PRELOAD), str(n)], capture_output=True, text=True, check=True, env={})
+    result = json.loads(out.stdout)
+    print(f"child phases ({python}, default preload, {n} children per mode, no seccomp):")
+    for mode, (cpu, flt) in result["totals"].items():
+        print(f"  {mode:24s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
+    for name, (cpu, flt) in result["phases"].items():
+        print(f"    {name:22s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--programs", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--children-per-worker", type=int, default=4)
+    parser.add_argument("--only", choices=["deduction", "induction", "azr"], default=None, help="run one workload")
     parser.add_argument("--ab", default=None, metavar="WORKER_PY",
                         help="A/B in the same run: a second jail whose workers run this worker source (e.g. "
                              "`git show HEAD~1:azr_safe/jail/_worker.py > /tmp/a.py`), rounds interleaved")
@@ -260,18 +557,17 @@ def main() -> None:
     with Jail(config) as jail:
         active = [layer.name for layer in jail.layers.layers if layer.active]
         print(f"jail layers active: {', '.join(active)}; workers={config.workers} "
-              f"children/worker={config.children_per_worker}; cores={args.cores}")
+              f"children/worker={config.children_per_worker}; cores={args.cores}; load average {os.getloadavg()}")
         workers = jail_workers()
-        for label, jobs in workloads(args.programs):
-            report(label, jobs, [_round(jail, jobs, args.cores, workers) for _ in range(args.rounds)])
+        for work in selected(args):
+            report(work.label, work, [_round(jail, work, args.cores, workers) for _ in range(args.rounds)])
+    print(f"\nload average after: {os.getloadavg()}")
 
 
-def workloads(n_programs: int) -> list[tuple[str, list[tuple[str, list[str]]]]]:
-    return [
-        ("deduction-like (1 input/program)", make_jobs(n_programs, 1)),
-        (f"induction-like ({INDUCTION_INPUTS} inputs/program)", make_jobs(n_programs // 4, INDUCTION_INPUTS)),
-        ("AZR-step mix (64 tasks per type and role)", make_azr_step()),
-    ]
+def selected(args) -> list[Workload]:
+    works = workloads(args.programs)
+    keys = ["deduction", "induction", "azr"]
+    return works if args.only is None else [works[keys.index(args.only)]]
 
 
 def _jail_with_worker(config, source: str | None):
@@ -289,7 +585,7 @@ def _jail_with_worker(config, source: str | None):
 
 
 def main_ab(args) -> None:
-    """Rounds interleaved: pool + jail A (workers run --ab FILE), pool + jail B (the shipped worker)."""
+    """Rounds interleaved: baselines + jail A (workers run --ab FILE), baselines + jail B (shipped)."""
     from azr_safe.jail import JailConfig
 
     config = JailConfig(workers=max(2, args.cores), children_per_worker=args.children_per_worker)
@@ -300,41 +596,15 @@ def main_ab(args) -> None:
         workers_a = jail_workers()
         with _jail_with_worker(config, None) as jail_b:
             workers_b = [pid for pid in jail_workers() if pid not in workers_a]
-            for label, jobs in workloads(args.programs):
+            for work in selected(args):
                 rows = {"A": [], "B": []}
                 for _ in range(args.rounds):
-                    rows["A"].append(_round(jail_a, jobs, args.cores, workers_a))
-                    rows["B"].append(_round(jail_b, jobs, args.cores, workers_b))
+                    rows["A"].append(_round(jail_a, work, args.cores, workers_a))
+                    rows["B"].append(_round(jail_b, work, args.cores, workers_b))
                 for side in ("A", "B"):
-                    report(f"[{side}: {'--ab worker' if side == 'A' else 'shipped worker'}] {label}", jobs, rows[side])
+                    report(f"[{side}: {'--ab worker' if side == 'A' else 'shipped worker'}] {work.label}", work, rows[side])
     print(f"\nload average after: {os.getloadavg()}")
 
-
-def _round(jail, jobs, cores: int, workers: list[int]) -> dict:
-    ref, ref_cpu = bench_pool(jobs, cores, chunked=False)
-    chunked, _ = bench_pool(jobs, cores, chunked=True)
-    jailed, usage = bench_jail(jail, jobs, workers)
-    return {"jail": jailed, "ref": ref, "chunked": chunked, "ref_cpu": ref_cpu, **usage}
-
-
-def report(label: str, jobs, rows: list[dict]) -> None:
-    med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
-    evaluations = sum(len(a) for _, a in jobs)
-    per_child = med["worker_cpu"] + med["child_cpu"] + med["trainer_cpu"]
-    jail_cpu_per_eval = per_child * len(jobs) / evaluations
-    ratios = [row["jail"] / row["ref"] for row in rows]
-    print(f"\n{label}, {evaluations} evaluations in {len(jobs)} children, median of {len(rows)} rounds")
-    print(f"  jail (all layers)              {med['jail']:8.0f} eval/s")
-    print(f"  reference pool (imap, chunk=1) {med['ref']:8.0f} eval/s")
-    print(f"  optimistic pool (map, chunked) {med['chunked']:8.0f} eval/s")
-    print(f"  ratio jail / reference pool    {statistics.median(ratios):8.2f}x"
-          f"   (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
-    print(f"  ratio jail / optimistic pool   {med['jail'] / med['chunked']:8.2f}x")
-    print(f"  jail CPU per child             {per_child * 1e3:8.2f} ms = worker {med['worker_cpu'] * 1e3:.2f}"
-          f" + child {med['child_cpu'] * 1e3:.2f} + trainer {med['trainer_cpu'] * 1e3:.2f}"
-          f"  (faults: child {med['child_minflt']:.0f}, worker {med['worker_minflt']:.0f})")
-    print(f"  CPU per evaluation             jail {jail_cpu_per_eval * 1e3:.2f} ms, reference pool "
-          f"{med['ref_cpu'] * 1e3:.2f} ms -> CPU-bound ratio {med['ref_cpu'] / jail_cpu_per_eval:.2f}x")
 
 if __name__ == "__main__":
     main()
