@@ -542,13 +542,16 @@ def main() -> None:
     parser.add_argument("--ab", default=None, metavar="WORKER_PY",
                         help="A/B in the same run: a second jail whose workers run this worker source (e.g. "
                              "`git show HEAD~1:azr_safe/jail/_worker.py > /tmp/a.py`), rounds interleaved")
+    parser.add_argument("--ab-share", action="store_true",
+                        help="A/B in the same run: jail A grades every answer in a child of its own "
+                             "(share_child_for_literal_calls=false), jail B shares children (the default)")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="instead: profile where a child's CPU and faults go, over N forked children")
     args = parser.parse_args()
     if args.phases:
         profile_phases(args.phases)
         return
-    if args.ab:
+    if args.ab or args.ab_share:
         return main_ab(args)
 
     from azr_safe.jail import Jail, JailConfig
@@ -585,14 +588,19 @@ def _jail_with_worker(config, source: str | None):
 
 
 def main_ab(args) -> None:
-    """Rounds interleaved: baselines + jail A (workers run --ab FILE), baselines + jail B (shipped)."""
+    """Rounds interleaved: baselines + jail A (workers run --ab FILE, or no shared children with
+    --ab-share), baselines + jail B (shipped worker, default config)."""
     from azr_safe.jail import JailConfig
 
     config = JailConfig(workers=max(2, args.cores), children_per_worker=args.children_per_worker)
-    with open(args.ab, encoding="utf-8") as fh:
-        source_a = fh.read()
-    print(f"A/B: A = worker source {args.ab}, B = shipped azr_safe/jail/_worker.py; load average {os.getloadavg()}")
-    with _jail_with_worker(config, source_a) as jail_a:
+    if args.ab_share:
+        source_a, config_a, name_a = None, config.model_copy(update={"share_child_for_literal_calls": False}), \
+            "a child per answer"
+    else:
+        with open(args.ab, encoding="utf-8") as fh:
+            source_a, config_a, name_a = fh.read(), config, f"worker source {args.ab}"
+    print(f"A/B: A = {name_a}, B = shipped worker, default config; load average {os.getloadavg()}")
+    with _jail_with_worker(config_a, source_a) as jail_a:
         workers_a = jail_workers()
         with _jail_with_worker(config, None) as jail_b:
             workers_b = [pid for pid in jail_workers() if pid not in workers_a]
@@ -602,7 +610,7 @@ def main_ab(args) -> None:
                     rows["A"].append(_round(jail_a, work, args.cores, workers_a))
                     rows["B"].append(_round(jail_b, work, args.cores, workers_b))
                 for side in ("A", "B"):
-                    report(f"[{side}: {'--ab worker' if side == 'A' else 'shipped worker'}] {work.label}", work, rows[side])
+                    report(f"[{side}: {name_a if side == 'A' else 'shipped'}] {work.label}", work, rows[side])
     print(f"\nload average after: {os.getloadavg()}")
 
 

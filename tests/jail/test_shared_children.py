@@ -127,3 +127,9 @@ def test_run_shared_keeps_the_order_and_count_of_results_for_every_job(jail):
     assert [r.status for r in plain] == ["ok", "error", "ok"] and [r.value for r in plain][::2] == ["1", "2"]
     assert [r.status for r in bare] == ["ok"]
     assert [r.status for r in broken] == ["error", "error"] and "SyntaxError" in broken[1].stderr
+
+
+def test_run_shared_of_nothing_starts_no_child(jail):
+    before = jail.children_started
+    assert jail.run_shared([]) == [] and jail.check_inputs([]) == []
+    assert jail.children_started == before
