@@ -5,18 +5,21 @@ checked against (abduction: f(x_1) … f(x_n)) are far cheaper in one child. Wha
 any answer's outcome. Calls in a child run one after another with fresh globals, so an ordinary
 error, a wrong value or a caught MemoryError stays with its call; what does not is a call that
 ENDS the child (wall-clock timeout, seccomp violation, memory kill, a crash, a broken result
-channel): the calls after it were never run. So, round by round:
+channel): the calls after it were never run. So:
 
 * calls with a record of their own are final;
 * the call that ended the child is final if it ran first in its child (it had the child to
   itself, exactly as alone); otherwise it is re-run alone, so that nothing an earlier call left
   behind can decide its outcome;
-* the calls after it are re-run together in a fresh child.
+* every call after it is re-run in a child of its own.
 
-Every round finalises at least one call per child, so a job of n calls takes at most n rounds; in
-the usual case (no call ends its child) one child and one round. Callers must only share a child
-between calls that run nothing but the job's own program on literal data (`literals.literal_call`):
-an argument that is an expression is model code and gets a child of its own.
+A second round's outcomes are all final (each call runs first in its child), so a job takes at most
+two rounds: the latency of a child per answer plus one, whatever fails. Re-running the rest one by
+one rather than together keeps a task whose inputs loop (n timeouts) from timing out n times in
+sequence; the price is that a child-ending answer costs up to n + 1 children instead of 1 (a child
+per answer: n). Callers must only share a child between calls that run nothing but the job's own
+program on literal data (`literals.literal_call`): an argument that is an expression is model code
+and gets a child of its own.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def _segment_job(job: Job, indices: list[int]) -> Job:
-    return job.model_copy(update={"calls": [job.calls[i] for i in indices]})
+    return job.model_copy(update={"calls": [job.calls[i] for i in indices]}) if job.calls else job
 
 
 def run_shared(jail: Jail, jobs: Sequence[Job]) -> list[list[ExecResult]]:
@@ -40,11 +43,11 @@ def run_shared(jail: Jail, jobs: Sequence[Job]) -> list[list[ExecResult]]:
     # (job index, call indices that share the next child); a bare run (no calls) is one segment.
     todo = [(j, list(range(len(job.calls))) or [0]) for j, job in enumerate(jobs)]
     while todo:
-        runs = [(j, seg, _segment_job(jobs[j], seg) if jobs[j].calls else jobs[j]) for j, seg in todo]
-        pending = [(run, jail._submit(run[2], jail._least_loaded())) for run in runs]  # noqa: SLF001
+        pending = [(j, seg, _segment_job(jobs[j], seg)) for j, seg in todo]
+        submitted = [jail._submit(job, jail._least_loaded()) for _, _, job in pending]  # noqa: SLF001
         todo = []
-        for (j, seg, job), submitted in pending:
-            results, ran = jail._collect_counted(job, submitted)  # noqa: SLF001
+        for (j, seg, job), handle in zip(pending, submitted):
+            results, ran = jail._collect_counted(job, handle)  # noqa: SLF001
             for k in range(ran):
                 final[j][seg[k]] = results[k]
             if ran == len(seg):
@@ -53,6 +56,5 @@ def run_shared(jail: Jail, jobs: Sequence[Job]) -> list[list[ExecResult]]:
                 final[j][seg[0]] = results[0]  # it ended a child it had to itself: its own outcome
             else:
                 todo.append((j, [seg[ran]]))  # confirm alone
-            if seg[ran + 1:]:
-                todo.append((j, seg[ran + 1:]))
+            todo.extend((j, [index]) for index in seg[ran + 1:])
     return [[r for r in row if r is not None] for row in final]

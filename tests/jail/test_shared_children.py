@@ -6,6 +6,8 @@ it ran in, and the test counts distinct pids (plus the Jail's own submission cou
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from azr_safe.jail import Jail, JailConfig, Job
@@ -75,14 +77,24 @@ def test_literal_answers_for_one_program_run_in_one_child(jail):
     assert [c.passed for c in shared] == [c.passed for c in alone] == [x % 3 == 1 for x in range(8)]
 
 
-def test_a_child_ending_answer_costs_one_child_more_per_answer_it_stopped(jail):
+def test_the_answers_after_a_child_ending_one_get_children_of_their_own(jail):
     items = [(MIXED, answer, GOLD) for answer in ("1", "4", "'loop'", "7", "10")]
     before = jail.children_started
     verdicts = jail.check_inputs(items)
-    # child 1 ran 1, 4 and died in 'loop'; 'loop' re-run alone (child 2) with 7, 10 in child 3.
-    assert jail.children_started - before == 3
+    # child 1 ran 1 and 4 and died in 'loop'; then 'loop' alone (it had company), 7 alone, 10 alone.
+    assert jail.children_started - before == 4
     assert [c.passed for c in verdicts] == [True, True, False, True, True]
-    assert len(pids([c.results[0] for c in verdicts])) == 2  # the timed-out call's print died with it
+    assert len(pids([c.results[0] for c in verdicts])) == 3  # the timed-out call's print died with it
+
+
+def test_answers_that_all_loop_time_out_in_parallel_not_one_after_another(jail):
+    items = [(MIXED, "'loop'", GOLD)] * 5 + [(MIXED, "4", GOLD)]
+    before, started = jail.children_started, time.monotonic()
+    verdicts = jail.check_inputs(items)
+    elapsed = time.monotonic() - started
+    assert [c.results[0].status for c in verdicts] == ["timeout"] * 5 + ["ok"] and verdicts[5].passed
+    assert jail.children_started - before == 6  # one shared child, then five children of their own
+    assert elapsed < 4.5  # two rounds of 1 s timeouts; one after another would take >= 5 s
 
 
 def test_an_answer_that_is_an_expression_gets_a_child_of_its_own(jail):
