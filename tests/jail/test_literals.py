@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from azr_safe.jail import NotALiteral, literal_tree, parse_literal
+from azr_safe.jail import NotALiteral, call_for, literal_tree, parse_literal
+from azr_safe.jail.literals import literal_call
 from azr_safe.jail._worker import to_literal
 
 
@@ -114,3 +115,20 @@ def test_the_harness_json_encoder_raises_recursion_error_on_a_cycle_and_stays_us
     with pytest.raises(RecursionError):
         dumps({"literal": cycle})
     assert dumps({"status": "error", "literal": None}) == '{"status": "error", "literal": null}'
+
+
+@pytest.mark.parametrize("args", ["3", "[1, 2], 'a'", "{1: (2, 3)}", "-1.5, None, True", "set()", "frozenset({1})",
+                                  "nan", "1+2j", "b'x'", "3 # trailing comment", ""])
+def test_a_call_of_f_on_literal_data_may_share_a_child(args):
+    assert literal_call(call_for(args))
+
+
+@pytest.mark.parametrize("args", ["x", "*[1]", "a=1", "__import__('os')", "(lambda: 4)()", "3 + 1", "[1] * 3",
+                                  "(1).__class__", "(y := 2)", "1), (2", "f(1)", "[i for i in range(3)]"])
+def test_anything_but_literal_data_in_the_call_gets_a_child_of_its_own(args):
+    assert not literal_call(call_for(args))
+
+
+def test_only_a_call_of_f_itself_counts_as_a_literal_call():
+    assert not literal_call("g(1)") and not literal_call("f.x(1)") and not literal_call("(lambda: f)()(1)")
+    assert not literal_call("f(1)(2)") and not literal_call("1") and not literal_call("f(" + "1, " * 10**6 + ")")
