@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_jail.py --rounds 3      # all layers this machine has
     .venv/bin/python benchmarks/bench_jail.py --ab /tmp/old_worker.py   # A/B vs another _worker.py
     .venv/bin/python benchmarks/bench_jail.py --phases 300    # where a child's CPU and faults go
+    .venv/bin/python benchmarks/bench_jail.py --ab-share --only azr   # a child per answer vs shared children
 
 Programs: small AZR-style functions (sorting, strings, dicts, arithmetic), called exactly as
 self-play calls them, `f(<input>)`, result as repr. One evaluation = one call of f.
@@ -417,7 +418,7 @@ def report(label: str, work: Workload, rows: list[dict]) -> None:
     med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
     per_child = med["worker_cpu"] + med["child_cpu"] + med["trainer_cpu"]
     jail_cpu_per_eval = per_child * med["children"] / work.evaluations
-    how = "pebble ProcessPool.map" if pebble is not None else "stdlib Pool.map (pebble not installed)"
+    how = "pebble ProcessPool.map" if pebble is not None else "stdlib Pool.map, not pebble"
     timer = "timeout_decorator" if _timeout is not _signal_timeout else "stdlib SIGALRM wrapper"
 
     def ratios(key: str) -> str:
@@ -542,12 +543,17 @@ def main() -> None:
     parser.add_argument("--ab", default=None, metavar="WORKER_PY",
                         help="A/B in the same run: a second jail whose workers run this worker source (e.g. "
                              "`git show HEAD~1:azr_safe/jail/_worker.py > /tmp/a.py`), rounds interleaved")
+    parser.add_argument("--stdlib-reference", action="store_true",
+                        help="the reference call pattern through the stdlib pool and SIGALRM wrapper, not pebble")
     parser.add_argument("--ab-share", action="store_true",
                         help="A/B in the same run: jail A grades every answer in a child of its own "
                              "(share_child_for_literal_calls=false), jail B shares children (the default)")
     parser.add_argument("--phases", type=int, default=0, metavar="N",
                         help="instead: profile where a child's CPU and faults go, over N forked children")
     args = parser.parse_args()
+    if args.stdlib_reference:
+        global pebble, _timeout
+        pebble, _timeout = None, _signal_timeout
     if args.phases:
         profile_phases(args.phases)
         return
