@@ -514,25 +514,6 @@ def profile_phases(n: int) -> None:
         print(f"    {name:22s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
 
 
-def profile_phases(n: int) -> None:
-    """Where a child's CPU and faults go (outside the jail, no seccomp; see PHASES_SCRIPT)."""
-    import json
-    import subprocess
-
-    from azr_safe.jail.config import DEFAULT_PRELOAD, JailConfig
-    from azr_safe.jail.pool import WORKER_SOURCE
-
-    python = JailConfig().python
-    out = subprocess.run([python, "-P", "-s", "-S", "-B", "-c", PHASES_SCRIPT, WORKER_SOURCE,
-                          json.dumps(DEFAULT_PRELOAD), str(n)], capture_output=True, text=True, check=True, env={})
-    result = json.loads(out.stdout)
-    print(f"child phases ({python}, default preload, {n} children per mode, no seccomp):")
-    for mode, (cpu, flt) in result["totals"].items():
-        print(f"  {mode:24s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
-    for name, (cpu, flt) in result["phases"].items():
-        print(f"    {name:22s} {cpu * 1e3:6.2f} ms CPU  {flt:5.0f} faults")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--programs", type=int, default=600)
