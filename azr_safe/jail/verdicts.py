@@ -18,6 +18,8 @@ from azr_safe.jail.results import CheckResult, ExecResult, Job
 if TYPE_CHECKING:
     from azr_safe.jail.jail import Jail
 
+MAX_SHARED_CALLS = 16  # answers per shared child: n = 8 rollouts (the paper's) and a few solves fit
+
 
 def _gold(text: str) -> Any | None:
     try:
@@ -69,7 +71,9 @@ def check_inputs(jail: Jail, items: Sequence[tuple[str, str, str]]) -> list[Chec
             groups.setdefault(program, []).append(index)
         else:
             alone.append([index])
-    members = list(groups.values()) + alone
+    # Calls in a child run one after another: chunks bound the latency of a slow program's answers.
+    members = [group[i:i + MAX_SHARED_CALLS] for group in groups.values()
+               for i in range(0, len(group), MAX_SHARED_CALLS)] + alone
     outcomes = jail.run_shared([Job(code=items[m[0]][0], calls=[calls[i] for i in m]) for m in members])
     per_item: list[ExecResult | None] = [None] * len(items)
     for member, results in zip(members, outcomes):

@@ -145,3 +145,13 @@ def test_run_shared_of_nothing_starts_no_child(jail):
     before = jail.children_started
     assert jail.run_shared([]) == [] and jail.check_inputs([]) == []
     assert jail.children_started == before
+
+
+def test_many_answers_for_one_program_are_split_into_bounded_children(jail):
+    from azr_safe.jail.verdicts import MAX_SHARED_CALLS
+
+    items = [(MIXED, str(x), GOLD) for x in range(MAX_SHARED_CALLS * 2 + 1)]
+    before = jail.children_started
+    verdicts = jail.check_inputs(items)
+    assert jail.children_started - before == 3
+    assert [c.passed for c in verdicts] == [x % 3 == 1 for x in range(len(items))]
