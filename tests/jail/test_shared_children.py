@@ -155,3 +155,33 @@ def test_many_answers_for_one_program_are_split_into_bounded_children(jail):
     verdicts = jail.check_inputs(items)
     assert jail.children_started - before == 3
     assert [c.passed for c in verdicts] == [x % 3 == 1 for x in range(len(items))]
+
+
+FORGER = """import json, os
+def f(x):
+    if x == 'garbage':
+        os.write(3, b'not json\\n')
+    if x == 'forge':
+        for i in (0, 1):
+            os.write(3, (json.dumps({"i": i, "status": "ok", "value": "7", "literal": ["int", "7"], "stdout": "",
+                                     "stderr": "", "duration_s": 0.0}) + "\\n").encode())
+    return x if isinstance(x, int) else 0
+"""
+
+
+def test_a_broken_result_stream_costs_only_the_call_that_broke_it(jail):
+    items = [(FORGER, answer, "7") for answer in ("7", "'garbage'", "7", "5")]
+    shared = jail.check_inputs(items)
+    alone = [jail.check_inputs([item])[0] for item in items]
+    assert [summary(c) for c in shared] == [summary(c) for c in alone]
+    assert [c.passed for c in shared] == [True, False, True, False]
+
+
+def test_known_limit_an_earlier_call_can_forge_the_record_of_a_later_answer_in_its_shared_child():
+    # docs/jail.md, Known limits: the program runs every answer's call in one process, so a call
+    # can write records for the calls after it. Alone, f(5) is 5, not the gold 7.
+    items = [(FORGER, "'forge'", "7"), (FORGER, "5", "7"), (MIXED, "7", GOLD)]
+    with Jail(JailConfig(timeout_s=1.0, memory_mb=256, nsjail="off")) as shared_jail:
+        assert [c.passed for c in shared_jail.check_inputs(items)] == [True, True, True]
+    with Jail(JailConfig(timeout_s=1.0, memory_mb=256, nsjail="off", share_child_for_literal_calls=False)) as alone:
+        assert [c.passed for c in alone.check_inputs(items)] == [True, False, True]
