@@ -87,3 +87,8 @@ def test_lengths_range_from_one_line_to_over_two_kilobytes(traces):
     lengths = [len(t.text) for t in traces]
     assert min(lengths) < 120
     assert sum(n >= 2000 for n in lengths) >= 5
+
+
+def test_readme_states_the_current_total(traces):
+    readme = (SRC / "README.md").read_text()
+    assert f"## Counts ({len(traces)} traces)" in readme
