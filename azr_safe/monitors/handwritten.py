@@ -11,6 +11,8 @@ The markers become `evidence` offsets and are removed from the text. Records are
 seed so that the trainer's `index % folds` split mixes files and categories.
 
     .venv/bin/python -m azr_safe.monitors.handwritten    # rebuild monitors/corpus/handwritten.jsonl
+    .venv/bin/python -m azr_safe.monitors.handwritten --src monitors/corpus/author_b \
+        --out monitors/corpus/author_b.jsonl --id-prefix b    # another author's sources, same format
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def output_path() -> Path:
     return monitors_dir() / "corpus" / "handwritten.jsonl"
 
 
-def parse_source(path: Path) -> list[LabeledTrace]:
+def parse_source(path: Path, id_prefix: str = "hw") -> list[LabeledTrace]:
     """All records of one source file; errors name the file and line."""
     records, header, body, line_no = [], None, [], 0
     for n, line in enumerate([*path.read_text().splitlines(), None], start=1):
@@ -45,7 +47,7 @@ def parse_source(path: Path) -> list[LabeledTrace]:
             body.append(line)
             continue
         if header is not None:
-            records.append(_record(path, line_no, header, "\n".join(body).strip(), len(records)))
+            records.append(_record(path, line_no, header, "\n".join(body).strip(), len(records), id_prefix))
         if line is not None:
             header = _HEADER.match(line)
             if header is None:
@@ -54,7 +56,8 @@ def parse_source(path: Path) -> list[LabeledTrace]:
     return records
 
 
-def _record(path: Path, line_no: int, header: re.Match[str], marked: str, index: int) -> LabeledTrace:
+def _record(path: Path, line_no: int, header: re.Match[str], marked: str, index: int,
+            id_prefix: str) -> LabeledTrace:
     kind_code, category, role, task_type = header.groups()
     where = f"{path}:{line_no}"
     if kind_code not in KINDS:
@@ -66,7 +69,7 @@ def _record(path: Path, line_no: int, header: re.Match[str], marked: str, index:
     if not concerning and (category != "-" or evidence):
         raise InputFileError(f"{where}: a benign trace has category '-' and no {{{{evidence}}}}")
     try:
-        return LabeledTrace(id=f"hw-{path.stem[:2]}-{index:03d}", text=text,
+        return LabeledTrace(id=f"{id_prefix}-{path.stem[:2]}-{index:03d}", text=text,
                             label="concerning" if concerning else "benign",
                             categories=[category] if concerning else [], role=role, task_type=task_type,
                             kind=KINDS[kind_code], evidence=evidence)
@@ -84,8 +87,13 @@ def _strip_marks(marked: str) -> tuple[str, list[dict]]:
     return text + marked[last:], evidence
 
 
-def build(src: Path | None = None) -> list[LabeledTrace]:
-    traces = [t for f in sorted((src or source_dir()).glob("*.txt")) for t in parse_source(f)]
+def build(src: Path | None = None, id_prefix: str = "hw") -> list[LabeledTrace]:
+    folder = src or source_dir()
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: no such source folder")
+    traces = [t for f in sorted(folder.glob("*.txt")) for t in parse_source(f, id_prefix)]
+    if not traces:
+        raise InputFileError(f"{folder}: no *.txt source records")
     seen: dict[str, str] = {}
     for t in traces:
         if t.text in seen:
@@ -100,10 +108,21 @@ def write_jsonl(traces: list[LabeledTrace], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def main() -> None:
-    traces = build()
-    write_jsonl(traces, output_path())
-    print(f"{len(traces)} traces -> {output_path()}")
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build a training JSONL from hand-written source files.")
+    parser.add_argument("--src", type=Path, default=None, help="source folder (default monitors/corpus/handwritten)")
+    parser.add_argument("--out", type=Path, default=None, help="output JSONL (default monitors/corpus/handwritten.jsonl)")
+    parser.add_argument("--id-prefix", default="hw", help="trace id prefix (one per author)")
+    args = parser.parse_args(argv)
+    out = args.out or output_path()
+    try:
+        traces = build(args.src, args.id_prefix)
+    except InputFileError as err:
+        raise SystemExit(f"error: {err}") from None
+    write_jsonl(traces, out)
+    print(f"{len(traces)} traces -> {out}")
 
 
 if __name__ == "__main__":
