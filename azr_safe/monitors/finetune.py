@@ -25,9 +25,10 @@ TRAIN_THREADS = 2  # fixed: float sums depend on the thread split, and the hash 
 class FinetuneConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tuned_layers: int = Field(default=1, ge=1, le=6, description="Top transformer layers that learn.")
-    epochs: int = Field(default=4, ge=1, description="Passes over the unique training windows.")
-    lr: float = Field(default=3e-4, gt=0, description="AdamW learning rate of the tuned layers.")
+    # Head 2.2 defaults (2 layers, 2 epochs, lr 2e-4), chosen by leave-one-author-out validation (docs/monitors.md).
+    tuned_layers: int = Field(default=2, ge=1, le=6, description="Top transformer layers that learn.")
+    epochs: int = Field(default=2, ge=1, description="Passes over the unique training windows.")
+    lr: float = Field(default=2e-4, gt=0, description="AdamW learning rate of the tuned layers.")
     head_lr: float = Field(default=3e-3, gt=0, description="AdamW learning rate of the linear heads.")
     batch_size: int = Field(default=64, ge=1, description="Windows per step (length-sorted buckets).")
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")

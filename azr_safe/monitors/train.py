@@ -15,11 +15,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
-from azr_safe.monitors.finetune import FinetuneConfig, finetune, save_delta
+from azr_safe.monitors.finetune import Bag, FinetuneConfig, finetune, save_delta
 from azr_safe.monitors.head import Linear, ReasoningHead, sigmoid, weights_digest
 
-HEAD_SEMVER = "2.1.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
+HEAD_SEMVER = "2.2.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
 # 2.1: trained on the template corpus + the hand-written corpus (monitors/corpus/handwritten.jsonl)
+# 2.2: + five more authors (dev v1, the burned blind v2, authors B, C, D), evidence-less traces as max-pool bags,
+#      trained on all traces with the threshold chosen by leave-one-author-out validation (loao.py)
+
+
+# Raw trace threshold of head 2.2: 3% FPR on the held-out benign traces of its leave-one-author-out run, pooled
+# over the six folds (`python -m azr_safe.monitors.loao`; docs/monitors.md). Training does not read it.
+LOAO_THRESHOLD = 0.96143
+
+
+def author_corpora() -> list[Path]:
+    """Every author's labeled traces after the template corpus: hand-written (H), dev v1 (V1), the burned blind
+    v2 (V2), and the independent authors B, C and D (corpus/author_*/ sources, built by handwritten.py)."""
+    m = monitors_dir()
+    return [m / "corpus" / "handwritten.jsonl", m / "heldout" / "eval.jsonl", m / "heldout" / "v2" / "eval.jsonl",
+            *(m / "corpus" / f"author_{a}.jsonl" for a in "bcd")]
 
 
 class TrainConfig(BaseModel):
@@ -28,8 +43,8 @@ class TrainConfig(BaseModel):
     corpus: Path = Field(default_factory=lambda: monitors_dir() / "corpus" / "train.jsonl",
                          description="Main training JSONL (the seeded template corpus by default).")
     extra_corpora: list[Path] = Field(
-        default_factory=lambda: [monitors_dir() / "corpus" / "handwritten.jsonl"],
-        description="More training JSONL files appended after `corpus` (the hand-written traces by default).")
+        default_factory=author_corpora,
+        description="More training JSONL files appended after `corpus` (every author's traces by default).")
     out: Path = Field(default_factory=lambda: monitors_dir() / "heads" / "reasoning_head.json")
     c: float = Field(default=16.0, gt=0, description="Inverse L2 strength of the logistic regressions.")
     folds: int = Field(default=5, ge=2, description="Cross-validation folds (by trace) for thresholds.")
@@ -37,10 +52,15 @@ class TrainConfig(BaseModel):
     target_fpr: float = Field(default=0.02, ge=0, lt=1, description="Out-of-fold trace FPR for the threshold.")
     finetune: FinetuneConfig | None = Field(default_factory=FinetuneConfig,
                                             description="Fine-tune the top encoder layer(s); None = frozen features.")
+    threshold: float | None = Field(
+        default=LOAO_THRESHOLD, gt=0, lt=1,
+        description="Fixed raw trace threshold (chosen by leave-one-author-out validation): the head is then "
+                    "trained on ALL traces. None = hold out fold 0 and set the threshold at target_fpr on it.")
 
 
 class WindowSet(BaseModel):
-    """Sentence windows of a corpus with their labels (positive: see `_covers`)."""
+    """Sentence windows of a corpus with their labels (positive: see `_covers`; -1: a window of a concerning
+    trace without evidence spans, whose label is unknown: such traces are trained as max-pool bags)."""
 
     texts: list[str]
     concerning: list[int]
@@ -50,6 +70,14 @@ class WindowSet(BaseModel):
 
 def corpus_files(cfg: TrainConfig) -> list[Path]:
     return [cfg.corpus, *cfg.extra_corpora]
+
+
+def _shown(path: Path) -> str:
+    """A corpus file as recorded in the head: relative to monitors/ when it lies there."""
+    try:
+        return str(path.resolve().relative_to(monitors_dir().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def load_corpus(cfg: TrainConfig) -> tuple[list[LabeledTrace], str]:
@@ -65,10 +93,11 @@ def corpus_windows(traces: list[LabeledTrace]) -> WindowSet:
     texts, concerning, category, trace = [], [], [], []
     for t_index, t in enumerate(traces):
         cat = REASONING_CATEGORIES.index(t.categories[0]) if t.categories else -1
+        unknown = t.label == "concerning" and not t.evidence
         for start, end in split_windows(t.text):
             positive = t.label == "concerning" and any(_covers(start, end, e.start, e.end) for e in t.evidence)
             texts.append(t.text[start:end])
-            concerning.append(int(positive))
+            concerning.append(-1 if unknown else int(positive))
             category.append(cat if positive else -1)
             trace.append(t_index)
     return WindowSet(texts=texts, concerning=concerning, category=category, trace=trace)
@@ -194,10 +223,16 @@ def concerning_probability(head: ReasoningHead, x: np.ndarray) -> np.ndarray:
 
 
 def _gate(xs: np.ndarray, y: np.ndarray, fold: np.ndarray, cfg: TrainConfig) -> tuple[Linear, float, np.ndarray]:
-    """Stage 1 on static features: weights, threshold keeping gate_recall of positives out of fold, pass mask."""
-    gate_oof = _oof(xs, y, fold, cfg.c)
+    """Stage 1 on static features: weights, threshold keeping gate_recall of positives out of fold, pass mask.
+    Rows labelled -1 (unknown) are left out of the fit and scored out of fold like the others."""
+    known = y >= 0
+    gate_oof = np.zeros(len(y))
+    for k in np.unique(fold):
+        test = fold == k
+        fit = known & ~test
+        gate_oof[test] = _logreg(cfg.c).fit(xs[fit], y[fit]).predict_proba(xs[test])[:, 1]
     gate_threshold = float(np.round(np.quantile(gate_oof[y == 1], 1 - cfg.gate_recall), 6))
-    return _linear(_logreg(cfg.c).fit(xs, y)), gate_threshold, gate_oof >= gate_threshold
+    return _linear(_logreg(cfg.c).fit(xs[known], y[known])), gate_threshold, gate_oof >= gate_threshold
 
 
 def _auc(p: np.ndarray, y: np.ndarray) -> float:
@@ -208,11 +243,34 @@ def _auc(p: np.ndarray, y: np.ndarray) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
-def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
-    """Fine-tune on folds != 0 (by trace); fold 0 is the validation split that sets the trace threshold.
+def _unique_rows(texts: list[str], y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One row per unique window text: the first occurrence with a known label decides it."""
+    unique: dict[str, int] = {}
+    for r in rows:
+        if texts[r] not in unique or (y[unique[texts[r]]] < 0 <= y[r]):
+            unique[texts[r]] = int(r)
+    return np.array(sorted(unique.values()), dtype=int)
 
-    One fine-tuning run fits the CPU budget; the shipped weights are those of that run (trained on
-    (folds-1)/folds of the traces), so the recorded validation metrics describe exactly what ships."""
+
+def _bags(ws: WindowSet, train_rows: np.ndarray, row_of: dict[str, int],
+          trace_cat: list[int]) -> tuple[list[Bag], list[np.ndarray]]:
+    """Max-pool bags of the evidence-less concerning traces among `train_rows`: windows as indices into the
+    unique training windows, and the same windows as WindowSet rows (for the gate's pseudo-labels)."""
+    by_trace: dict[int, list[int]] = {}
+    for r in train_rows:
+        if ws.concerning[r] < 0:
+            by_trace.setdefault(ws.trace[r], []).append(int(r))
+    bags, rows = [], []
+    for t in sorted(by_trace):
+        bags.append(Bag(windows=sorted({row_of[ws.texts[r]] for r in by_trace[t]}), category=trace_cat[t]))
+        rows.append(np.array(by_trace[t]))
+    return bags, rows
+
+
+def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
+    """Fine-tune the top layer(s) and heads. With `cfg.threshold` set: on all traces, with that threshold (chosen
+    by leave-one-author-out validation, azr_safe.monitors.loao). Without: on folds != 0 (by trace); fold 0 is
+    the validation split that sets the trace threshold, and the shipped weights are exactly the validated ones."""
     traces, corpus_sha = load_corpus(cfg)
     ws = corpus_windows(traces)
     model = MiniLM.get()
@@ -220,24 +278,46 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     y, trace = np.array(ws.concerning), np.array(ws.trace)
     fold = _fold_of(trace, cfg.folds)
     labels = np.array([t.label == "concerning" for t in traces])
-    gate, gate_threshold, passed = _gate(xs, y, fold, cfg)
+    trace_cat = [REASONING_CATEGORIES.index(t.categories[0]) if t.categories else 0 for t in traces]
 
-    train_rows = np.flatnonzero(fold != 0)
-    unique: dict[str, int] = {}
-    for r in train_rows:  # one row per unique window text (first occurrence decides the label)
-        unique.setdefault(ws.texts[r], int(r))
-    rows = np.array(sorted(unique.values()))
-    val_rows = np.flatnonzero(fold == 0)
+    validate = cfg.threshold is None
+    train_rows = np.flatnonzero(fold != 0) if validate else np.arange(len(ws.texts))
+    rows = _unique_rows(ws.texts, y, train_rows)
+    row_of = {ws.texts[r]: n for n, r in enumerate(rows)}
+    bags, bag_rows = _bags(ws, train_rows, row_of, trace_cat)
+    val_rows = np.flatnonzero(fold == 0) if validate else np.array([], dtype=int)
     val_texts = sorted({ws.texts[r] for r in val_rows})
-    tuned, p_val = finetune(model, [ws.texts[r] for r in rows], y[rows], np.array(ws.category)[rows],
-                            len(REASONING_CATEGORIES), ft, predict=val_texts)
-    where = {t: i for i, t in enumerate(val_texts)}
-    window_p = np.array([p_val[where[ws.texts[r]]] for r in val_rows]) * passed[val_rows]
-    trace_p = _trace_scores(window_p, trace[val_rows], len(traces))
-    val_traces = np.zeros(len(traces), dtype=bool)
-    val_traces[trace[val_rows]] = True
-    benign, conc = val_traces & ~labels, val_traces & labels
-    threshold = float(np.round(_threshold_at_fpr(trace_p[benign], cfg.target_fpr), 6))
+    bag_texts = sorted({ws.texts[r] for br in bag_rows for r in br})
+    tuned, p_out = finetune(model, [ws.texts[r] for r in rows], y[rows], np.array(ws.category)[rows],
+                            len(REASONING_CATEGORIES), ft, predict=val_texts + bag_texts, bags=bags)
+    p_val = p_out[: len(val_texts)]
+    p_bag = dict(zip(bag_texts, p_out[len(val_texts):], strict=True))
+
+    # The gate learns from evidence windows, and from each bag's best window under the tuned model (pseudo-label).
+    y_gate = y.copy()
+    for br in bag_rows:
+        y_gate[br[int(np.argmax([p_bag[ws.texts[r]] for r in br]))]] = 1
+    gate, gate_threshold, passed = _gate(xs, y_gate, fold, cfg)
+
+    metrics: dict[str, float | int] = {}
+    threshold = cfg.threshold
+    if validate:
+        where = {t: i for i, t in enumerate(val_texts)}
+        raw_val = np.array([p_val[where[ws.texts[r]]] for r in val_rows])
+        trace_p = _trace_scores(raw_val * passed[val_rows], trace[val_rows], len(traces))
+        val_traces = np.zeros(len(traces), dtype=bool)
+        val_traces[trace[val_rows]] = True
+        benign, conc = val_traces & ~labels, val_traces & labels
+        threshold = float(np.round(_threshold_at_fpr(trace_p[benign], cfg.target_fpr), 6))
+        known = y[val_rows] >= 0
+        metrics = {
+            "val_traces": int(val_traces.sum()),
+            "val_trace_recall": round(float((trace_p[conc] >= threshold).mean()), 4),
+            "val_trace_fpr": round(float((trace_p[benign] >= threshold).mean()), 4),
+            **{f"val_recall_at_fpr_{f}": round(float((trace_p[conc] >= _threshold_at_fpr(trace_p[benign], f)).mean()), 4)
+               for f in (0.05, 0.1)},
+            "val_window_auc": round(_auc(raw_val[known], y[val_rows][known]), 4),
+        }
 
     delta_path = cfg.out.parent / f"{cfg.out.stem}.layers.safetensors"
     delta_sha = save_delta(tuned.layers, delta_path)
@@ -252,17 +332,13 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
         concerning=concerning, category=category, threshold=threshold,
         delta_file=delta_path.name, delta_sha256=delta_sha,
         training={
-            "corpus_files": ",".join(p.name for p in corpus_files(cfg)),
+            "corpus_files": ",".join(_shown(p) for p in corpus_files(cfg)),
             "traces": len(traces), "windows": len(ws.texts), "train_unique_windows": len(rows),
-            "val_traces": int(val_traces.sum()), "c": cfg.c, "folds": cfg.folds,
+            "bags": len(bags), "c": cfg.c, "folds": cfg.folds,
             **{f"ft_{k}": v for k, v in ft.model_dump().items()},
             "gate_recall_target": cfg.gate_recall, "gate_pass_rate_oof": round(float(passed.mean()), 4),
-            "target_fpr": cfg.target_fpr,
-            "val_trace_recall": round(float((trace_p[conc] >= threshold).mean()), 4),
-            "val_trace_fpr": round(float((trace_p[benign] >= threshold).mean()), 4),
-            **{f"val_recall_at_fpr_{f}": round(float((trace_p[conc] >= _threshold_at_fpr(trace_p[benign], f)).mean()), 4)
-               for f in (0.05, 0.1)},
-            "val_window_auc": round(_auc(np.array([p_val[where[ws.texts[r]]] for r in val_rows]), y[val_rows]), 4),
+            "threshold_source": "validation split (fold 0)" if validate else "fixed (leave-one-author-out)",
+            "target_fpr": cfg.target_fpr, **metrics,
         },
         weights_sha256=digest,
     )
