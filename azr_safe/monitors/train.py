@@ -131,11 +131,13 @@ def _fold_of(trace: np.ndarray, folds: int) -> np.ndarray:
 
 
 def _oof(x: np.ndarray, y: np.ndarray, fold: np.ndarray, c: float) -> np.ndarray:
-    """Out-of-fold P(y=1) for each row."""
-    p = np.zeros(len(y))
+    """Out-of-fold P(y=1) for each row. Rows labelled -1 (unknown: a window of a concerning trace
+    without evidence spans) are left out of every fit and scored like the others."""
+    p, known = np.zeros(len(y)), y >= 0
     for k in np.unique(fold):
         test = fold == k
-        p[test] = _logreg(c).fit(x[~test], y[~test]).predict_proba(x[test])[:, 1]
+        fit = known & ~test
+        p[test] = _logreg(c).fit(x[fit], y[fit]).predict_proba(x[test])[:, 1]
     return p
 
 
@@ -226,11 +228,7 @@ def _gate(xs: np.ndarray, y: np.ndarray, fold: np.ndarray, cfg: TrainConfig) -> 
     """Stage 1 on static features: weights, threshold keeping gate_recall of positives out of fold, pass mask.
     Rows labelled -1 (unknown) are left out of the fit and scored out of fold like the others."""
     known = y >= 0
-    gate_oof = np.zeros(len(y))
-    for k in np.unique(fold):
-        test = fold == k
-        fit = known & ~test
-        gate_oof[test] = _logreg(cfg.c).fit(xs[fit], y[fit]).predict_proba(xs[test])[:, 1]
+    gate_oof = _oof(xs, y, fold, cfg.c)
     gate_threshold = float(np.round(np.quantile(gate_oof[y == 1], 1 - cfg.gate_recall), 6))
     return _linear(_logreg(cfg.c).fit(xs[known], y[known])), gate_threshold, gate_oof >= gate_threshold
 
