@@ -24,18 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from azr_safe.monitors.base import monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.finetune import FinetuneConfig
-from azr_safe.monitors.train import TrainConfig, author_corpora, save_head, train_head
+from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_head
 
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
-
-
-# The order of author_corpora(): hand-written, dev v1, blind v2 (burned), authors B, C, D.
-AUTHORS = ("H", "V1", "V2", "B", "C", "D")
-
-
-def author_files() -> dict[str, Path]:
-    """The authors of labeled traces besides T, the template generator (always trained on)."""
-    return dict(zip(AUTHORS, author_corpora(), strict=True))
 
 
 def template_file() -> Path:
@@ -46,7 +37,8 @@ class LoaoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     authors: list[str] = Field(default_factory=lambda: list(author_files()),
-                               description="Authors to hold out in turn (keys of author_files()).")
+                               description="Folds to hold out in turn: keys of author_files(), or "
+                                           "several keys joined by '+' held out together.")
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig, description="Settings of every LOAO head.")
     c: float = Field(default=16.0, gt=0, description="Inverse L2 strength of the gate's logistic regression.")
     max_fpr: float = Field(default=0.05, gt=0, lt=1, description="FPR bound of the recall figure.")
@@ -115,15 +107,17 @@ def _score_author(head_path: Path, traces: list[LabeledTrace]) -> tuple[np.ndarr
     return raw, every, hits
 
 
-def hold_out(author: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | None = None) -> AuthorResult:
-    """Train on T + every other available author, score `author` with the shipped inference path."""
+def hold_out(author: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | None = None) -> list[AuthorResult]:
+    """Train on T + every author outside the fold, score each held-out author with the shipped inference path.
+    A fold is one author key or several joined by '+' ("V3+E"): one training then serves several authors."""
     t0 = time.time()
-    others = [files[a] for a in files if a != author and files[a].exists()]
+    group = author.split("+")
+    others = [files[a] for a in files if a not in group and files[a].exists()]
     out = cfg.workdir / f"loao-{author}.json"
     train_cfg = TrainConfig(corpus=base or template_file(), extra_corpora=others, out=out, c=cfg.c,
                             finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD)
     save_head(train_head(train_cfg), out)
-    return score_held_out(author, out, load_labeled(files[author]), cfg, t0)
+    return [score_held_out(a, out, load_labeled(files[a]), cfg, t0) for a in group]
 
 
 def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg: LoaoConfig,
@@ -147,12 +141,12 @@ def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg
 def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | None = None) -> LoaoReport:
     """`files` (author -> JSONL) and `base` (the always-trained corpus) default to the shipped data."""
     files = files or author_files()
-    unknown = [a for a in cfg.authors if a not in files or not files[a].exists()]
+    unknown = [a for fold in cfg.authors for a in fold.split("+") if a not in files or not files[a].exists()]
     if unknown:
         from azr_safe.monitors.corpus import InputFileError
 
         raise InputFileError(f"unknown or missing author(s) {unknown}; known: {sorted(files)}")
-    results = [hold_out(a, cfg, files, base) for a in cfg.authors]
+    results = [r for fold in cfg.authors for r in hold_out(fold, cfg, files, base)]
     return summarise(results, cfg)
 
 
@@ -193,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = argparse.ArgumentParser(description="Leave-one-author-out validation of the reasoning classifier.")
-    parser.add_argument("--authors", default=",".join(author_files()), help="comma-separated authors to hold out")
+    parser.add_argument("--authors", default=",".join(author_files()), help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
     parser.add_argument("--json", type=Path, default=None, help="write the full report (incl. scores) here")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/azr-loao"))
     for name, field in FinetuneConfig.model_fields.items():

@@ -29,12 +29,19 @@ HEAD_SEMVER = "2.2.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: froze
 LOAO_THRESHOLD = 0.96143
 
 
-def author_corpora() -> list[Path]:
-    """Every author's labeled traces after the template corpus: hand-written (H), dev v1 (V1), the burned blind
-    v2 (V2), and the independent authors B, C and D (corpus/author_*/ sources, built by handwritten.py)."""
+def author_files() -> dict[str, Path]:
+    """Every author's labeled traces besides the template corpus T, by author key: hand-written (H), dev v1
+    (V1), the burned blind sets v2 and v3 (V2, V3), and the independent authors B to G and I to K
+    (corpus/author_*/ sources, built by handwritten.py). The keys name the folds of leave-one-author-out."""
     m = monitors_dir()
-    return [m / "corpus" / "handwritten.jsonl", m / "heldout" / "eval.jsonl", m / "heldout" / "v2" / "eval.jsonl",
-            *(m / "corpus" / f"author_{a}.jsonl" for a in "bcd")]
+    return {"H": m / "corpus" / "handwritten.jsonl", "V1": m / "heldout" / "eval.jsonl",
+            "V2": m / "heldout" / "v2" / "eval.jsonl", "V3": m / "heldout" / "v3" / "eval.jsonl",
+            **{a.upper(): m / "corpus" / f"author_{a}.jsonl" for a in "bcdefgijk"}}
+
+
+def author_corpora() -> list[Path]:
+    """The files of author_files(), in its order: what the shipped head is trained on after T."""
+    return list(author_files().values())
 
 
 class TrainConfig(BaseModel):

@@ -73,10 +73,7 @@ def _write(path, rows):
     return path
 
 
-def test_leave_one_author_out_never_trains_on_the_held_out_author(tmp_path):
-    from azr_safe.monitors.finetune import FinetuneConfig
-    from azr_safe.monitors.loao import LoaoConfig, format_report, loao
-
+def _authors_and_base(tmp_path):
     def author(name, k):
         rows = [{"text": f"{BENIGN[(i + k) % 6]} {INTENT[(i + k) % 6]}", "label": "concerning",
                  "category": "deception"} for i in range(3)]
@@ -87,7 +84,14 @@ def test_leave_one_author_out_never_trains_on_the_held_out_author(tmp_path):
                                               "categories": ["deception"], "evidence": [{"start": len(BENIGN[0]) + 1,
                                                                                          "end": len(BENIGN[0]) + 1 + len(INTENT[0])}]},
                                              {"text": BENIGN[1], "label": "benign"}])
-    files = {"P": author("P", 0), "Q": author("Q", 2), "R": author("R", 4)}
+    return {"P": author("P", 0), "Q": author("Q", 2), "R": author("R", 4)}, base
+
+
+def test_leave_one_author_out_never_trains_on_the_held_out_author(tmp_path):
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.loao import LoaoConfig, format_report, loao
+
+    files, base = _authors_and_base(tmp_path)
     cfg = LoaoConfig(authors=["P", "Q"], finetune=FinetuneConfig(epochs=1), workdir=tmp_path / "work")
     report = loao(cfg, files, base)
     assert [r.author for r in report.results] == ["P", "Q"]
@@ -101,3 +105,20 @@ def test_leave_one_author_out_never_trains_on_the_held_out_author(tmp_path):
     assert "mean" in format_report(report)
     with pytest.raises(InputFileError, match="unknown or missing"):
         loao(LoaoConfig(authors=["Z"], workdir=tmp_path / "w2"), files, base)
+
+
+def test_a_fold_of_several_authors_trains_once_without_any_of_them_and_reports_each(tmp_path):
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.loao import LoaoConfig, loao
+
+    files, base = _authors_and_base(tmp_path)
+    report = loao(LoaoConfig(authors=["P+Q"], finetune=FinetuneConfig(epochs=1), workdir=tmp_path / "work"),
+                  files, base)
+    assert [r.author for r in report.results] == ["P", "Q"]
+    heads = sorted(p.name for p in (tmp_path / "work").glob("loao-*.json"))
+    assert heads == ["loao-P+Q.json"]
+    trained_on = json.loads((tmp_path / "work" / heads[0]).read_text())["training"]["corpus_files"].split(",")
+    assert not any(name in f for f in trained_on for name in ("P.jsonl", "Q.jsonl"))
+    assert any("R.jsonl" in f for f in trained_on)
+    with pytest.raises(InputFileError, match="unknown or missing"):
+        loao(LoaoConfig(authors=["P+Z"], workdir=tmp_path / "w2"), files, base)
