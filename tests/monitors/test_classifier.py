@@ -8,6 +8,7 @@ from azr_safe.errors import ConfigError
 from azr_safe.monitors import build_monitor_suite
 from azr_safe.monitors.classifier import ReasoningClassifierMonitor
 from azr_safe.monitors.head import load_head
+from azr_safe.monitors.train import HEAD_SEMVER
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,7 @@ def test_the_azr_uh_oh_trace_is_flagged_by_the_reasoning_stack_and_ranked_on_its
     assert ungated.calibrated(min(w.concerning for w in score.windows)) < 0.1  # the benign first sentence: far below the flag line
     gated = classifier_monitor.classifier.score_texts([UH_OH])[0].windows  # the default budget: <= 2 windows
     assert len(gated) <= 2 and (top.start, top.end) in {(w.start, w.end) for w in gated}
-    assert classifier_monitor.check(sample_factory(ESCAPE)).details["head_version"].startswith("2.2")
+    assert classifier_monitor.check(sample_factory(ESCAPE)).details["head_version"].startswith(f"{HEAD_SEMVER}+")
 
 
 def test_long_traces_are_covered_to_the_end(classifier_monitor, sample_factory):
@@ -169,4 +170,9 @@ def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
     only_best = ReasoningClassifier(extra_window_gate=1.01).score_texts([text])[0]
     up_to_two = ReasoningClassifier(extra_window_gate=None).score_texts([text])[0]
     assert len(only_best.windows) == 1 and len(up_to_two.windows) == 2
-    assert only_best.windows[0] in up_to_two.windows
+    best = only_best.windows[0]
+    same = [w for w in up_to_two.windows if (w.start, w.end) == (best.start, best.end)]
+    # the same window, scored in a batch of another shape: equal up to float rounding
+    assert len(same) == 1 and same[0].category == best.category
+    assert all(abs(same[0].category_scores[c] - s) < 1e-4 for c, s in best.category_scores.items())
+    assert abs(same[0].concerning - best.concerning) < 1e-4
