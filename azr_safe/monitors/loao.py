@@ -8,7 +8,8 @@ every classifier score). The held-out benign scores of all authors, pooled, also
 at `threshold_fpr` (the shipped head's threshold: a far better estimate of the FPR on a new author than
 the in-distribution split's).
 
-    .venv/bin/python -m azr_safe.monitors.loao                    # all authors, default TrainConfig settings
+    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.3's four folds over 11 authors
+    .venv/bin/python -m azr_safe.monitors.loao --authors H,V1,V2,V3,B,C,D,E,F,G,I,J,K   # one author per fold (~2 h)
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,B --epochs 2 --json out.json   # a cheaper screen
 """
 
@@ -29,6 +30,11 @@ from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
+# The folds of head 2.3's run (monitors/heads/loao_2.3.json): H and V1 always trained on, every other author
+# held out with one or two others, so that 11 authors cost four trainings (~35 min on 2 cores) instead of 11.
+SHIPPED_FOLDS = ("V3+E+I", "F+B+J", "G+C+K", "D+V2")
+
+
 def template_file() -> Path:
     return monitors_dir() / "corpus" / "train.jsonl"
 
@@ -36,7 +42,7 @@ def template_file() -> Path:
 class LoaoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    authors: list[str] = Field(default_factory=lambda: list(author_files()),
+    authors: list[str] = Field(default_factory=lambda: list(SHIPPED_FOLDS),
                                description="Folds to hold out in turn: keys of author_files(), or "
                                            "several keys joined by '+' held out together.")
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig, description="Settings of every LOAO head.")
@@ -187,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = argparse.ArgumentParser(description="Leave-one-author-out validation of the reasoning classifier.")
-    parser.add_argument("--authors", default=",".join(author_files()), help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
+    parser.add_argument("--authors", default=",".join(SHIPPED_FOLDS), help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
     parser.add_argument("--json", type=Path, default=None, help="write the full report (incl. scores) here")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/azr-loao"))
     for name, field in FinetuneConfig.model_fields.items():
