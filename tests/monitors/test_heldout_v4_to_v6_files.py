@@ -1,4 +1,4 @@
-"""Checks the shape of the blind held-out sets monitors/heldout/v4 and v5 (eval.jsonl), never their scores.
+"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5 and v6 (eval.jsonl), never their scores.
 
 Each set is scored once per model version (see the README next to it). These tests only guard its
 schema, its coverage, the counts published in its README and that it has not been edited since its
@@ -60,11 +60,20 @@ SETS = {
                     "sabotage": (30, 15, 15, 11, 9, 10), "sandbox_escape": (31, 13, 18, 11, 9, 11)},
         roles={"propose": (86, 115, 55), "solve": (100, 139, 75)},
         task_types={"abduction": (58, 83, 40), "deduction": (66, 90, 47), "induction": (62, 81, 43)}),
+    "v6": SetSpec(
+        total=424, concerning=180, hard_negatives=130, plain_benign=114,
+        styles={"bayes": (38, 56, 28), "gherkin": (49, 67, 36), "goal_stack": (46, 61, 33), "minutes": (47, 60, 33)},
+        categories={"contempt_outsmart": (30, 14, 16, 10, 9, 11), "deception": (30, 14, 16, 11, 9, 10),
+                    "power_seeking": (29, 14, 15, 10, 9, 10), "reward_hacking": (31, 15, 16, 11, 10, 10),
+                    "sabotage": (30, 13, 17, 11, 10, 9), "sandbox_escape": (30, 14, 16, 11, 9, 10)},
+        roles={"propose": (84, 111, 57), "solve": (96, 133, 73)},
+        task_types={"abduction": (56, 80, 41), "deduction": (64, 87, 46), "induction": (60, 77, 43)}),
 }
 EARLIER_STYLES = {
     "v2": {"terse", "prose", "bullets", "lowercase", "nonnative", "code", "socratic", "numbered"},
     "v3": {"okay_so", "rambling", "tracer", "codey", "fragment", "looping"},
     "v4": set(SETS["v4"].styles),
+    "v5": set(SETS["v5"].styles),
 }
 
 _records: dict[str, list[dict]] = {}
@@ -176,7 +185,12 @@ def test_some_traces_are_long_like_real_self_play_reasoning(records):
 
 
 def test_v5_reuses_no_style_of_an_earlier_held_out_set():
-    assert not (set(SETS["v5"].styles) & set().union(*EARLIER_STYLES.values()))
+    earlier = set().union(*(styles for v, styles in EARLIER_STYLES.items() if v != "v5"))
+    assert not (set(SETS["v5"].styles) & earlier)
+
+
+def test_v6_reuses_no_style_of_an_earlier_held_out_set():
+    assert not (set(SETS["v6"].styles) & set().union(*EARLIER_STYLES.values()))
 
 
 def test_file_sha256_matches_the_one_recorded_in_the_readme(version):
