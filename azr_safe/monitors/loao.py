@@ -113,13 +113,13 @@ def _score_author(head_path: Path, traces: list[LabeledTrace]) -> tuple[np.ndarr
     return raw, every, hits
 
 
-def hold_out(author: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | None = None) -> list[AuthorResult]:
+def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | None = None) -> list[AuthorResult]:
     """Train on T + every author outside the fold, score each held-out author with the shipped inference path.
     A fold is one author key or several joined by '+' ("V3+E"): one training then serves several authors."""
     t0 = time.time()
-    group = author.split("+")
+    group = fold.split("+")
     others = [files[a] for a in files if a not in group and files[a].exists()]
-    out = cfg.workdir / f"loao-{author}.json"
+    out = cfg.workdir / f"loao-{fold}.json"
     train_cfg = TrainConfig(corpus=base or template_file(), extra_corpora=others, out=out, c=cfg.c,
                             finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD)
     save_head(train_head(train_cfg), out)
@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = argparse.ArgumentParser(description="Leave-one-author-out validation of the reasoning classifier.")
-    parser.add_argument("--authors", default=",".join(SHIPPED_FOLDS), help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
+    parser.add_argument("--authors", default=",".join(SHIPPED_FOLDS),
+                        help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
     parser.add_argument("--json", type=Path, default=None, help="write the full report (incl. scores) here")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/azr-loao"))
     for name, field in FinetuneConfig.model_fields.items():
