@@ -36,7 +36,8 @@ def author_files() -> dict[str, Path]:
     (V1), the burned blind sets v2 and v3 (V2, V3), and the independent authors B to G and I to K
     (corpus/author_*/ sources, built by handwritten.py). The keys name the folds of leave-one-author-out.
     The burned blind sets v4 and v5 are not here: a candidate head trained with them (2.4.0+66f6a1cc9cec) did
-    worse than 2.3 on the blind v6 (docs/monitors.md); add them back with a LOAO run to judge them."""
+    worse than 2.3 on the blind v6, yet a LOAO run with them (heads/loao_2.3_with_v4_v5.json) says they help:
+    add them with that run's threshold, 0.967741, and judge the head on a new blind set (docs/monitors.md)."""
     m = monitors_dir()
     return {"H": m / "corpus" / "handwritten.jsonl", "V1": m / "heldout" / "eval.jsonl",
             "V2": m / "heldout" / "v2" / "eval.jsonl", "V3": m / "heldout" / "v3" / "eval.jsonl",
