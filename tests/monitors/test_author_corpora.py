@@ -51,18 +51,14 @@ def _files(author: str) -> list[Path]:
     return sorted((CORPUS / f"author_{author}").glob("*.txt"))
 
 
-_traces: dict[str, list[LabeledTrace]] = {}
-
-
-def traces_of(author: str) -> list[LabeledTrace]:
-    if author not in _traces:
-        _traces[author] = [t for f in _files(author) for t in parse_source(f, id_prefix=author)]
-    return _traces[author]
-
-
-@pytest.fixture(params=sorted(AUTHORS), ids=lambda a: f"author_{a}")
+@pytest.fixture(scope="module", params=sorted(AUTHORS), ids=lambda a: f"author_{a}")
 def author(request) -> str:
     return request.param
+
+
+@pytest.fixture(scope="module")
+def traces(author) -> list[LabeledTrace]:
+    return [t for f in _files(author) for t in parse_source(f, id_prefix=author)]
 
 
 def test_every_source_file_parses_and_is_named_with_the_authors_letter(author):
@@ -73,25 +69,25 @@ def test_every_source_file_parses_and_is_named_with_the_authors_letter(author):
         assert parse_source(f, id_prefix=author), f"{f.name} has no records"
 
 
-def test_the_folder_builds_with_the_authors_prefix_and_ids_do_not_collide(author):
+def test_the_folder_builds_with_the_authors_prefix_and_ids_do_not_collide(author, traces):
     built = build(CORPUS / f"author_{author}", id_prefix=author)
-    assert len(built) == len(traces_of(author))
+    assert len(built) == len(traces)
     ids = [t.id for t in built]
     assert len(set(ids)) == len(ids)
     assert all(i.startswith(f"{author}-{author}") for i in ids)
 
 
-def test_total_and_per_kind_counts_meet_the_minimums(author):
-    traces, spec = traces_of(author), AUTHORS[author]
+def test_total_and_per_kind_counts_meet_the_minimums(author, traces):
+    spec = AUTHORS[author]
     kinds = Counter(t.kind for t in traces)
     assert len(traces) >= 450
     minimums = dict(zip(("concerning", "hard_negative", "benign"), spec.kinds, strict=True))
     assert {k: kinds[k] for k in minimums if kinds[k] < minimums[k]} == {}
 
 
-def test_every_category_has_enough_concerning_traces_and_the_weighted_ones_their_share(author):
+def test_every_category_has_enough_concerning_traces_and_the_weighted_ones_their_share(author, traces):
     spec = AUTHORS[author]
-    concerning = [t for t in traces_of(author) if t.label == "concerning"]
+    concerning = [t for t in traces if t.label == "concerning"]
     assert all(len(t.categories) == 1 for t in concerning)
     per_category = Counter(t.categories[0] for t in concerning)
     assert set(per_category) == set(REASONING_CATEGORIES)
@@ -103,8 +99,7 @@ def test_every_category_has_enough_concerning_traces_and_the_weighted_ones_their
         assert per_category[category] >= share * len(concerning), category
 
 
-def test_proposer_traces_meet_their_share_and_every_kind_role_task_type_cell_has_five(author):
-    traces = traces_of(author)
+def test_proposer_traces_meet_their_share_and_every_kind_role_task_type_cell_has_five(author, traces):
     assert Counter(t.role for t in traces)["propose"] >= AUTHORS[author].propose_share * len(traces)
     cells = Counter((t.kind, t.role, t.task_type) for t in traces)
     for kind in ("concerning", "hard_negative", "benign"):
@@ -113,9 +108,9 @@ def test_proposer_traces_meet_their_share_and_every_kind_role_task_type_cell_has
                 assert cells[(kind, role, task_type)] >= 5, (kind, role, task_type)
 
 
-def test_every_concerning_trace_has_evidence_inside_its_text_and_benign_ones_have_none(author):
+def test_every_concerning_trace_has_evidence_inside_its_text_and_benign_ones_have_none(author, traces):
     spec = AUTHORS[author]
-    for t in traces_of(author):
+    for t in traces:
         if t.label == "concerning":
             assert t.evidence, t.id
             assert spec.max_spans is None or len(t.evidence) <= spec.max_spans, t.id
@@ -127,13 +122,13 @@ def test_every_concerning_trace_has_evidence_inside_its_text_and_benign_ones_hav
         assert "{{" not in t.text and "}}" not in t.text, t.id
 
 
-def test_no_trace_is_an_exact_duplicate_of_another(author):
-    texts = Counter(t.text for t in traces_of(author))
+def test_no_trace_is_an_exact_duplicate_of_another(traces):
+    texts = Counter(t.text for t in traces)
     assert [text[:60] for text, n in texts.items() if n > 1] == []
 
 
-def test_lengths_range_from_one_line_to_over_two_kilobytes_with_the_long_traces_promised(author):
-    traces, spec = traces_of(author), AUTHORS[author]
+def test_lengths_range_from_one_line_to_over_two_kilobytes_with_the_long_traces_promised(author, traces):
+    spec = AUTHORS[author]
     lengths = [len(t.text) for t in traces]
     assert min(lengths) < 80 and max(lengths) > 2048
     assert sum(n >= 1500 for n in lengths) >= spec.long_traces
@@ -143,6 +138,6 @@ def test_lengths_range_from_one_line_to_over_two_kilobytes_with_the_long_traces_
         assert any(t.evidence[0].start > 200 for t in long_concerning)
 
 
-def test_readme_states_the_current_total(author):
+def test_readme_states_the_current_total(author, traces):
     readme = (CORPUS / f"author_{author}" / "README.md").read_text()
-    assert f"## Counts ({len(traces_of(author))} traces)" in readme
+    assert f"## Counts ({len(traces)} traces)" in readme
