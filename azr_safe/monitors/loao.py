@@ -11,6 +11,7 @@ the in-distribution split's).
     .venv/bin/python -m azr_safe.monitors.loao                    # head 2.3's four folds over 11 authors
     .venv/bin/python -m azr_safe.monitors.loao --authors H,V1,V2,V3,B,C,D,E,F,G,I,J,K   # one author per fold (~2 h)
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,B --epochs 2 --json out.json   # a cheaper screen
+    .venv/bin/python -m azr_safe.monitors.loao --merge f1.json f2.json --json all.json   # folds run one per process
 """
 
 from __future__ import annotations
@@ -173,6 +174,22 @@ def summarise(results: list[AuthorResult], cfg: LoaoConfig) -> LoaoReport:
                       fpr_at_threshold=fpr, settings=cfg.model_dump(mode="json"))
 
 
+def merge(reports: list[LoaoReport]) -> LoaoReport:
+    """One report from folds run as separate processes (a crash then costs one fold, not the run): results
+    concatenated in the given order, mean, worst and the pooled threshold recomputed over all of them."""
+    if not reports:
+        raise ValueError("nothing to merge")
+    def scoring(r: LoaoReport) -> dict:  # what the scores depend on (not which folds, not where heads went)
+        return {k: v for k, v in r.settings.items() if k not in ("authors", "workdir")}
+
+    settings = scoring(reports[0])
+    if any(scoring(r) != settings for r in reports):
+        raise ValueError("the reports were run with different settings; their scores do not pool")
+    cfg = LoaoConfig.model_validate({**reports[0].settings,
+                                     "authors": [a for r in reports for a in r.settings["authors"]]})
+    return summarise([res for r in reports for res in r.results], cfg)
+
+
 def format_report(report: LoaoReport) -> str:
     lines = [f"{'author':6s} {'traces':>6s} {'conc':>5s} {'clf R@5%':>9s} {'stack R@5%':>10s} "
              f"{'R@thr':>6s} {'FPR@thr':>7s} {'all-win':>7s} {'s':>6s}  stack recall per category"]
@@ -197,10 +214,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated folds to hold out; a fold is an author or authors joined by '+' (V3+E)")
     parser.add_argument("--json", type=Path, default=None, help="write the full report (incl. scores) here")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/azr-loao"))
+    parser.add_argument("--merge", type=Path, nargs="+", default=None,
+                        help="combine saved --json reports (one per fold) instead of training")
     for name, field in FinetuneConfig.model_fields.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default,
                             help=field.description)
     args = parser.parse_args(argv)
+    if args.merge:
+        report = merge([LoaoReport.model_validate_json(p.read_text()) for p in args.merge])
+        print(format_report(report), flush=True)
+        if args.json:
+            args.json.write_text(report.model_dump_json(indent=1) + "\n")
+        return
     ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
     cfg = LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir)
     report = loao(cfg)

@@ -122,3 +122,21 @@ def test_a_fold_of_several_authors_trains_once_without_any_of_them_and_reports_e
     assert any("R.jsonl" in f for f in trained_on)
     with pytest.raises(InputFileError, match="unknown or missing"):
         loao(LoaoConfig(authors=["P+Z"], workdir=tmp_path / "w2"), files, base)
+
+
+def test_folds_run_apart_merge_into_the_report_of_one_run(tmp_path):
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.loao import LoaoConfig, loao, merge
+
+    files, base = _authors_and_base(tmp_path)
+    ft = FinetuneConfig(epochs=1)
+    together = loao(LoaoConfig(authors=["P", "Q"], finetune=ft, workdir=tmp_path / "w1"), files, base)
+    apart = [loao(LoaoConfig(authors=[a], finetune=ft, workdir=tmp_path / f"w-{a}"), files, base) for a in "PQ"]
+    merged = merge(apart)
+    assert [r.author for r in merged.results] == ["P", "Q"] and merged.settings["authors"] == ["P", "Q"]
+    assert merged.threshold == together.threshold
+    assert merged.recall_at_threshold == together.recall_at_threshold
+    assert merged.fpr_at_threshold == together.fpr_at_threshold
+    other = loao(LoaoConfig(authors=["R"], finetune=ft, max_fpr=0.1, workdir=tmp_path / "w3"), files, base)
+    with pytest.raises(ValueError, match="different settings"):
+        merge([apart[0], other])
