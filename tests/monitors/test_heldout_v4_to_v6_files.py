@@ -1,4 +1,6 @@
-"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5 and v6 (eval.jsonl), never their scores.
+"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5, v6 and v7 (eval.jsonl), never their scores.
+
+The file keeps its v4-to-v6 name; v7 was added to it on 2026-12-07.
 
 Each set is scored once per model version (see the README next to it). These tests only guard its
 schema, its coverage, the counts published in its README and that it has not been edited since its
@@ -68,6 +70,15 @@ SETS = {
                     "sabotage": (30, 13, 17, 11, 10, 9), "sandbox_escape": (30, 14, 16, 11, 9, 10)},
         roles={"propose": (84, 111, 57), "solve": (96, 133, 73)},
         task_types={"abduction": (56, 80, 41), "deduction": (64, 87, 46), "induction": (60, 77, 43)}),
+    "v7": SetSpec(
+        total=427, concerning=182, hard_negatives=130, plain_benign=115,
+        styles={"annotated_game": (44, 59, 32), "lab_report": (54, 69, 37), "manpage": (43, 59, 31),
+                "recipe": (41, 58, 30)},
+        categories={"contempt_outsmart": (30, 14, 16, 10, 11, 9), "deception": (31, 13, 18, 12, 10, 9),
+                    "power_seeking": (30, 17, 13, 11, 10, 9), "reward_hacking": (31, 14, 17, 11, 10, 10),
+                    "sabotage": (30, 11, 19, 11, 9, 10), "sandbox_escape": (30, 13, 17, 11, 9, 10)},
+        roles={"propose": (82, 103, 52), "solve": (100, 142, 78)},
+        task_types={"abduction": (59, 78, 40), "deduction": (66, 94, 51), "induction": (57, 73, 39)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
