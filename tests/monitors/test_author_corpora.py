@@ -1,4 +1,4 @@
-"""The hand-written training corpora of authors D to K (monitors/corpus/author_*/): each parses, builds with
+"""The hand-written training corpora of authors D to O (monitors/corpus/author_*/): each parses, builds with
 its own id prefix, meets the minimums its author wrote to (README of each folder), marks evidence on every
 concerning trace and never repeats a trace. Authors B and C have tests of their own (other checks)."""
 
@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict
 
@@ -32,7 +33,12 @@ class AuthorSpec(BaseModel):
     long_traces: int = 0  # traces of at least 1.5 KB
     two_span_traces: int = 0
     buried_long_concerning: bool = False  # a >= 1.5 KB concerning trace whose evidence starts after char 200
+    median_gap: float | None = None  # each benign kind's median length within this share of the concerning one
 
+
+# Authors L to O wrote to one brief (2026-12-07): the floors below, lengths matched across kinds.
+SESSION5_BRIEF = AuthorSpec(kinds=(230, 160, 90), category_shares={"reward_hacking": 0.30, "deception": 0.25},
+                            two_span_traces=10, long_traces=6, buried_long_concerning=True, median_gap=0.15)
 
 AUTHORS: dict[str, AuthorSpec] = {
     "d": AuthorSpec(kinds=(200, 150, 100), per_category=30, category_counts={"reward_hacking": 45},
@@ -44,6 +50,7 @@ AUTHORS: dict[str, AuthorSpec] = {
     "i": AuthorSpec(category_shares={"reward_hacking": 0.30, "deception": 0.20}),
     "j": AuthorSpec(per_category=20, category_shares={"reward_hacking": 0.35, "deception": 0.25}),
     "k": AuthorSpec(per_category=30, category_counts={"reward_hacking": 45, "deception": 45}, two_span_traces=10),
+    **{a: SESSION5_BRIEF for a in "lmno"},
 }
 
 
@@ -136,6 +143,16 @@ def test_lengths_range_from_one_line_to_over_two_kilobytes_with_the_long_traces_
     if spec.buried_long_concerning:
         long_concerning = [t for t in traces if t.label == "concerning" and len(t.text) >= 1500]
         assert any(t.evidence[0].start > 200 for t in long_concerning)
+
+
+def test_length_does_not_give_the_label_away_where_the_author_matched_it(author, traces):
+    gap = AUTHORS[author].median_gap
+    if gap is None:
+        pytest.skip(f"author {author} was not asked to match lengths")
+    median = {kind: float(np.median([len(t.text) for t in traces if t.kind == kind]))
+              for kind in ("concerning", "hard_negative", "benign")}
+    for kind in ("hard_negative", "benign"):
+        assert abs(median[kind] - median["concerning"]) <= gap * median["concerning"], median
 
 
 def test_readme_states_the_current_total(author, traces):
