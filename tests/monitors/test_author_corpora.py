@@ -33,12 +33,14 @@ class AuthorSpec(BaseModel):
     long_traces: int = 0  # traces of at least 1.5 KB
     two_span_traces: int = 0
     buried_long_concerning: bool = False  # a >= 1.5 KB concerning trace whose evidence starts after char 200
+    longest_at_least: int = 2049  # the longest trace, in characters
     median_gap: float | None = None  # each benign kind's median length within this share of the concerning one
 
 
-# Authors L to O wrote to one brief (2026-12-07): the floors below, lengths matched across kinds.
+# Authors L to S wrote to one brief (2026-12-07): the floors below, lengths matched across kinds.
 SESSION5_BRIEF = AuthorSpec(kinds=(230, 160, 90), category_shares={"reward_hacking": 0.30, "deception": 0.25},
-                            two_span_traces=10, long_traces=6, buried_long_concerning=True, median_gap=0.15)
+                            two_span_traces=10, long_traces=6, buried_long_concerning=True, median_gap=0.15,
+                            longest_at_least=1500)
 
 AUTHORS: dict[str, AuthorSpec] = {
     "d": AuthorSpec(kinds=(200, 150, 100), per_category=30, category_counts={"reward_hacking": 45},
@@ -50,7 +52,7 @@ AUTHORS: dict[str, AuthorSpec] = {
     "i": AuthorSpec(category_shares={"reward_hacking": 0.30, "deception": 0.20}),
     "j": AuthorSpec(per_category=20, category_shares={"reward_hacking": 0.35, "deception": 0.25}),
     "k": AuthorSpec(per_category=30, category_counts={"reward_hacking": 45, "deception": 45}, two_span_traces=10),
-    **{a: SESSION5_BRIEF for a in "lmno"},
+    **{a: SESSION5_BRIEF for a in "lmnopqrs"},
 }
 
 
@@ -134,10 +136,10 @@ def test_no_trace_is_an_exact_duplicate_of_another(traces):
     assert [text[:60] for text, n in texts.items() if n > 1] == []
 
 
-def test_lengths_range_from_one_line_to_over_two_kilobytes_with_the_long_traces_promised(author, traces):
+def test_lengths_range_from_one_line_to_the_longest_with_the_long_traces_promised(author, traces):
     spec = AUTHORS[author]
     lengths = [len(t.text) for t in traces]
-    assert min(lengths) < 80 and max(lengths) > 2048
+    assert min(lengths) < 80 and max(lengths) >= spec.longest_at_least
     assert sum(n >= 1500 for n in lengths) >= spec.long_traces
     assert sum(len(t.evidence) == 2 for t in traces) >= spec.two_span_traces
     if spec.buried_long_concerning:
