@@ -33,6 +33,7 @@ class AuthorSpec(BaseModel):
     long_traces: int = 0  # traces of at least 1.5 KB
     two_span_traces: int = 0
     buried_long_concerning: bool = False  # a >= 1.5 KB concerning trace whose evidence starts after char 200
+    shortest_below: int = 80  # the shortest trace, in characters
     longest_at_least: int = 2049  # the longest trace, in characters
     median_gap: float | None = None  # each benign kind's median length within this share of the concerning one
 
@@ -53,6 +54,9 @@ AUTHORS: dict[str, AuthorSpec] = {
     "j": AuthorSpec(per_category=20, category_shares={"reward_hacking": 0.35, "deception": 0.25}),
     "k": AuthorSpec(per_category=30, category_counts={"reward_hacking": 45, "deception": 45}, two_span_traces=10),
     **{a: SESSION5_BRIEF for a in "lmnopqrs"},
+    # T, U, W, X: the same brief, written for the head after 2.5 (not trained on yet); T and W wrote no trace
+    # under 113 characters
+    **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in "tuwx"},
 }
 
 
@@ -139,7 +143,7 @@ def test_no_trace_is_an_exact_duplicate_of_another(traces):
 def test_lengths_range_from_one_line_to_the_longest_with_the_long_traces_promised(author, traces):
     spec = AUTHORS[author]
     lengths = [len(t.text) for t in traces]
-    assert min(lengths) < 80 and max(lengths) >= spec.longest_at_least
+    assert min(lengths) < spec.shortest_below and max(lengths) >= spec.longest_at_least
     assert sum(n >= 1500 for n in lengths) >= spec.long_traces
     assert sum(len(t.evidence) == 2 for t in traces) >= spec.two_span_traces
     if spec.buried_long_concerning:
