@@ -8,10 +8,11 @@ every classifier score). The held-out benign scores of all authors, pooled, also
 at `threshold_fpr` (the shipped head's threshold: a far better estimate of the FPR on a new author than
 the in-distribution split's).
 
-    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.3's four folds over 11 authors
-    .venv/bin/python -m azr_safe.monitors.loao --authors H,V1,V2,V3,B,C,D,E,F,G,I,J,K   # one author per fold (~2 h)
+    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.5's four folds over 26 authors
+    .venv/bin/python -m azr_safe.monitors.loao --authors V2,V3,B,C,D,E   # one author per fold (~15 min each)
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,B --epochs 2 --json out.json   # a cheaper screen
     .venv/bin/python -m azr_safe.monitors.loao --merge f1.json f2.json --json all.json   # folds run one per process
+    .venv/bin/python -m azr_safe.monitors.loao --merge all.json --restack --json new.json  # patterns changed since
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
-# The folds of head 2.3's run (monitors/heads/loao_2.3.json): H and V1 always trained on, every other author
-# held out with one or two others, so that 11 authors cost four trainings (~35 min on 2 cores) instead of 11.
-SHIPPED_FOLDS = ("V3+E+I", "F+B+J", "G+C+K", "D+V2")
+# The folds of head 2.5's run (monitors/heads/loao_2.5.json): H and V1 always trained on, every other author
+# held out with five or six others, so that 26 authors cost four trainings (~1 h on 2 cores) instead of 26.
+SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T", "F+B+J+M+Q+U", "G+C+K+N+V6+W", "D+V2+O+V5+S+R+X")
 
 
 def template_file() -> Path:
@@ -99,19 +100,24 @@ def stack_scores(raw: np.ndarray, hits: np.ndarray) -> np.ndarray:
 
 
 def _score_author(head_path: Path, traces: list[LabeledTrace]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw scores with the shipped inference path, with every window encoded, and pattern hits."""
+    """Raw scores with the shipped inference path, with every window encoded, and pattern flags."""
     from azr_safe.monitors.classifier import ReasoningClassifier
-    from azr_safe.monitors.patterns import ReasoningPatternMonitor
-    from azr_safe.monitors.scoring import trace_sample
 
     texts = [t.text for t in traces]
     raw = np.array([s.scores["concerning"] for s in ReasoningClassifier(head_path=head_path).score_texts(texts)])
     every = np.array([s.scores["concerning"] for s in
                       ReasoningClassifier(head_path=head_path, gate=False).score_texts(texts)])
+    return raw, every, pattern_flags(traces)
+
+
+def pattern_flags(traces: list[LabeledTrace]) -> np.ndarray:
+    """Whether the patterns monitor, as it is now, flags each trace."""
+    from azr_safe.monitors.patterns import ReasoningPatternMonitor
+    from azr_safe.monitors.scoring import trace_sample
+
     patterns = ReasoningPatternMonitor()
-    hits = np.array([patterns.check(trace_sample(i, t.text, t.role, t.task_type)).flagged
-                     for i, t in enumerate(traces)])
-    return raw, every, hits
+    return np.array([patterns.check(trace_sample(i, t.text, t.role, t.task_type)).flagged
+                     for i, t in enumerate(traces)], dtype=bool)
 
 
 def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | None = None) -> list[AuthorResult]:
@@ -132,17 +138,37 @@ def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg
     """The held-out author's figures for a trained LOAO head (also usable on a saved one)."""
     raw, every, hits = _score_author(head_path, traces)
     truth = np.array([t.label == "concerning" for t in traces])
+    return AuthorResult(author=author, traces=len(traces), concerning=int(truth.sum()),
+                        classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
+                        all_windows_recall=round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
+                        seconds=round(time.time() - (t0 or time.time()), 1), scores=[round(float(x), 6) for x in raw],
+                        labels=truth.tolist(), **_stack_fields(raw, hits, traces, cfg))
+
+
+def _stack_fields(raw: np.ndarray, hits: np.ndarray, traces: list[LabeledTrace], cfg: LoaoConfig) -> dict:
+    truth = np.array([t.label == "concerning" for t in traces])
     stack = stack_scores(raw, hits)
     stack_recall, stack_threshold = recall_at_fpr(stack, truth, cfg.max_fpr)
     cats = sorted({c for t in traces for c in t.categories})
     per_cat = {c: round(float(np.mean([stack[i] >= stack_threshold for i, t in enumerate(traces)
                                        if c in t.categories])), 3) for c in cats}
-    return AuthorResult(author=author, traces=len(traces), concerning=int(truth.sum()),
-                        classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
-                        stack_recall=round(stack_recall, 4), stack_recall_per_category=per_cat,
-                        all_windows_recall=round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
-                        seconds=round(time.time() - (t0 or time.time()), 1), scores=[round(float(x), 6) for x in raw],
-                        pattern_hits=hits.tolist(), labels=truth.tolist())
+    return {"stack_recall": round(stack_recall, 4), "stack_recall_per_category": per_cat,
+            "pattern_hits": hits.tolist()}
+
+
+def restack(report: LoaoReport, files: dict[str, Path] | None = None) -> LoaoReport:
+    """The report with the patterns monitor re-run as it is now (its flags are cheap and do not depend on the
+    LOAO heads), the stack figures and the threshold summary recomputed; classifier scores are kept."""
+    files = files or author_files()
+    cfg = LoaoConfig.model_validate(report.settings)
+    results = []
+    for r in report.results:
+        traces = load_labeled(files[r.author])
+        if len(traces) != r.traces:
+            raise ValueError(f"author {r.author} has {len(traces)} traces now, {r.traces} in the report")
+        fields = _stack_fields(np.array(r.scores), pattern_flags(traces), traces, cfg)
+        results.append(r.model_copy(update=fields))
+    return summarise(results, cfg)
 
 
 def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | None = None) -> LoaoReport:
@@ -216,12 +242,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/azr-loao"))
     parser.add_argument("--merge", type=Path, nargs="+", default=None,
                         help="combine saved --json reports (one per fold) instead of training")
+    parser.add_argument("--restack", action="store_true",
+                        help="with --merge: re-run the patterns monitor as it is now and recompute the stack figures")
     for name, field in FinetuneConfig.model_fields.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default,
                             help=field.description)
     args = parser.parse_args(argv)
     if args.merge:
         report = merge([LoaoReport.model_validate_json(p.read_text()) for p in args.merge])
+        report = restack(report) if args.restack else report
         print(format_report(report), flush=True)
         if args.json:
             args.json.write_text(report.model_dump_json(indent=1) + "\n")

@@ -140,3 +140,24 @@ def test_folds_run_apart_merge_into_the_report_of_one_run(tmp_path):
     other = loao(LoaoConfig(authors=["R"], finetune=ft, max_fpr=0.1, workdir=tmp_path / "w3"), files, base)
     with pytest.raises(ValueError, match="different settings"):
         merge([apart[0], other])
+
+
+def test_restack_reruns_the_patterns_and_keeps_the_classifier_scores(tmp_path, monkeypatch):
+    import numpy as np
+
+    from azr_safe.monitors import loao as loao_module
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.loao import LoaoConfig, loao, restack
+
+    files, base = _authors_and_base(tmp_path)
+    report = loao(LoaoConfig(authors=["P", "Q"], finetune=FinetuneConfig(epochs=1), workdir=tmp_path / "w"), files, base)
+    monkeypatch.setattr(loao_module, "pattern_flags", lambda traces: np.ones(len(traces), dtype=bool))
+    every_trace_hit = restack(report, files)
+    assert [r.scores for r in every_trace_hit.results] == [r.scores for r in report.results]
+    assert all(r.pattern_hits == [True] * r.traces for r in every_trace_hit.results)
+    # every trace outranks the classifier scores alike: the best operating point at FPR <= 0.05 flags nothing
+    assert all(r.stack_recall == 0.0 for r in every_trace_hit.results)
+    assert every_trace_hit.fpr_at_threshold == {"P": 1.0, "Q": 1.0}
+    files["P"].write_text(files["P"].read_text().splitlines()[0] + "\n")
+    with pytest.raises(ValueError, match="traces now"):
+        restack(report, files)

@@ -16,7 +16,7 @@ def test_unknown_monitor_names_are_a_config_error_listing_the_known_ones():
 
 def test_suite_returns_one_verdict_list_per_sample_in_name_order(sample_factory):
     suite = build_monitor_suite(["sandbox_violation", "code_ast", "reasoning_patterns"])
-    samples = [sample_factory("fine", sample_id="a"), sample_factory("I will escape the sandbox", sample_id="b")]
+    samples = [sample_factory("fine", sample_id="a"), sample_factory("I will escape the sandbox and break out of the jail.", sample_id="b")]
     out = suite.check_batch(samples)
     assert len(out) == 2 and [v.monitor for v in out[0]] == suite.names
     assert not out[0][2].flagged and out[1][2].flagged
