@@ -54,8 +54,8 @@ AUTHORS: dict[str, AuthorSpec] = {
     "j": AuthorSpec(per_category=20, category_shares={"reward_hacking": 0.35, "deception": 0.25}),
     "k": AuthorSpec(per_category=30, category_counts={"reward_hacking": 45, "deception": 45}, two_span_traces=10),
     **{a: SESSION5_BRIEF for a in "lmnopqrs"},
-    # T, U, W, X: the same brief, written for the head after 2.5 (not trained on yet); T and W wrote no trace
-    # under 113 characters
+    # T, U, W, X: the same brief with a different list of registers to avoid; T and W wrote no trace under 113
+    # characters
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in "tuwx"},
 }
 

@@ -40,9 +40,10 @@ def test_head_records_the_corpus_it_was_trained_on():
     head = json.loads((monitors_dir() / "heads" / "reasoning_head.json").read_text())
     corpus = b"".join(p.read_bytes() for p in corpus_files(TrainConfig()))
     assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
-    assert head["training"]["corpus_files"] == ("corpus/train.jsonl,corpus/handwritten.jsonl,heldout/eval.jsonl,"
-                                                "heldout/v2/eval.jsonl,heldout/v3/eval.jsonl,"
-                                                + ",".join(f"corpus/author_{a}.jsonl" for a in "bcdefgijk"))
+    assert head["training"]["corpus_files"] == ",".join(
+        ["corpus/train.jsonl", "corpus/handwritten.jsonl", "heldout/eval.jsonl",
+         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 7)),
+         *(f"corpus/author_{a}.jsonl" for a in "bcdefgijklmnopqrstuwx")])
 
 
 def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
@@ -56,3 +57,22 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     concerning, benign = load_labeled(path)
     assert concerning.categories == ["deception"] and benign.categories == []
     assert benign.kind == "hard_negative" and concerning.kind == ""
+
+
+def test_the_unscored_blind_set_is_neither_training_data_nor_copied_into_it():
+    # v7 is the blind set of the head after 2.5; once it is scored (and burned) this moves to the next set.
+    from azr_safe.monitors.train import TrainConfig, corpus_files
+
+    blind = monitors_dir() / "heldout" / "v7" / "eval.jsonl"
+    files = corpus_files(TrainConfig())
+    assert blind.resolve() not in {p.resolve() for p in files}
+    train = [t.text.lower() for p in files for t in load_labeled(p)]
+    corpus = "\n".join(train)
+    blind_texts = [t.text.lower() for t in load_labeled(blind)]
+    assert not set(blind_texts) & set(train)
+
+    def prose(line: str) -> bool:  # common code lines (a prime test, an HTML escape) recur by chance
+        return len(line) > 60 and sum(c.isalpha() or c.isspace() for c in line) / len(line) > 0.9
+
+    lines = [line.strip() for text in blind_texts for line in text.splitlines() if prose(line.strip())]
+    assert len(lines) > 100 and not [line for line in lines if line in corpus]
