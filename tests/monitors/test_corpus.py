@@ -59,8 +59,8 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-def test_the_unscored_blind_set_is_neither_training_data_nor_copied_into_it():
-    # v7 is the blind set of the head after 2.5; once it is scored (and burned) this moves to the next set.
+def test_the_shipped_heads_blind_set_is_neither_training_data_nor_copied_into_it():
+    # v7 is head 2.5's blind set; when a later head trains on it (author V7), this test moves to that head's v8.
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
     blind = monitors_dir() / "heldout" / "v7" / "eval.jsonl"
