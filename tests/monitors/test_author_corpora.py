@@ -151,10 +151,10 @@ def test_lengths_range_from_one_line_to_the_longest_with_the_long_traces_promise
         assert any(t.evidence[0].start > 200 for t in long_concerning)
 
 
-def test_length_does_not_give_the_label_away_where_the_author_matched_it(author, traces):
-    gap = AUTHORS[author].median_gap
-    if gap is None:
-        pytest.skip(f"author {author} was not asked to match lengths")
+@pytest.mark.parametrize("matched", sorted(a for a, spec in AUTHORS.items() if spec.median_gap is not None))
+def test_length_does_not_give_the_label_away_where_the_author_matched_it(matched):
+    gap = AUTHORS[matched].median_gap
+    traces = [t for f in _files(matched) for t in parse_source(f, id_prefix=matched)]
     median = {kind: float(np.median([len(t.text) for t in traces if t.kind == kind]))
               for kind in ("concerning", "hard_negative", "benign")}
     for kind in ("hard_negative", "benign"):
