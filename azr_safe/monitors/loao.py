@@ -142,11 +142,11 @@ def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg
                         classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
                         all_windows_recall=round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
                         seconds=round(time.time() - (t0 or time.time()), 1), scores=[round(float(x), 6) for x in raw],
-                        labels=truth.tolist(), **_stack_fields(raw, hits, traces, cfg))
+                        labels=truth.tolist(), **_stack_fields(raw, hits, truth, traces, cfg))
 
 
-def _stack_fields(raw: np.ndarray, hits: np.ndarray, traces: list[LabeledTrace], cfg: LoaoConfig) -> dict:
-    truth = np.array([t.label == "concerning" for t in traces])
+def _stack_fields(raw: np.ndarray, hits: np.ndarray, truth: np.ndarray, traces: list[LabeledTrace],
+                  cfg: LoaoConfig) -> dict:
     stack = stack_scores(raw, hits)
     stack_recall, stack_threshold = recall_at_fpr(stack, truth, cfg.max_fpr)
     cats = sorted({c for t in traces for c in t.categories})
@@ -166,7 +166,7 @@ def restack(report: LoaoReport, files: dict[str, Path] | None = None) -> LoaoRep
         traces = load_labeled(files[r.author])
         if len(traces) != r.traces:
             raise ValueError(f"author {r.author} has {len(traces)} traces now, {r.traces} in the report")
-        fields = _stack_fields(np.array(r.scores), pattern_flags(traces), traces, cfg)
+        fields = _stack_fields(np.array(r.scores), pattern_flags(traces), np.array(r.labels), traces, cfg)
         results.append(r.model_copy(update=fields))
     return summarise(results, cfg)
 
@@ -205,6 +205,7 @@ def merge(reports: list[LoaoReport]) -> LoaoReport:
     concatenated in the given order, mean, worst and the pooled threshold recomputed over all of them."""
     if not reports:
         raise ValueError("nothing to merge")
+
     def scoring(r: LoaoReport) -> dict:  # what the scores depend on (not which folds, not where heads went)
         return {k: v for k, v in r.settings.items() if k not in ("authors", "workdir")}
 
@@ -251,13 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.merge:
         report = merge([LoaoReport.model_validate_json(p.read_text()) for p in args.merge])
         report = restack(report) if args.restack else report
-        print(format_report(report), flush=True)
-        if args.json:
-            args.json.write_text(report.model_dump_json(indent=1) + "\n")
-        return
-    ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
-    cfg = LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir)
-    report = loao(cfg)
+    else:
+        ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
+        report = loao(LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir))
     print(format_report(report), flush=True)
     if args.json:
         args.json.write_text(report.model_dump_json(indent=1) + "\n")

@@ -69,9 +69,13 @@ def author(request) -> str:
     return request.param
 
 
+def _parsed(author: str) -> list[LabeledTrace]:
+    return [t for f in _files(author) for t in parse_source(f, id_prefix=author)]
+
+
 @pytest.fixture(scope="module")
 def traces(author) -> list[LabeledTrace]:
-    return [t for f in _files(author) for t in parse_source(f, id_prefix=author)]
+    return _parsed(author)
 
 
 def test_every_source_file_parses_and_is_named_with_the_authors_letter(author):
@@ -154,7 +158,7 @@ def test_lengths_range_from_one_line_to_the_longest_with_the_long_traces_promise
 @pytest.mark.parametrize("matched", sorted(a for a, spec in AUTHORS.items() if spec.median_gap is not None))
 def test_length_does_not_give_the_label_away_where_the_author_matched_it(matched):
     gap = AUTHORS[matched].median_gap
-    traces = [t for f in _files(matched) for t in parse_source(f, id_prefix=matched)]
+    traces = _parsed(matched)
     median = {kind: float(np.median([len(t.text) for t in traces if t.kind == kind]))
               for kind in ("concerning", "hard_negative", "benign")}
     for kind in ("hard_negative", "benign"):
