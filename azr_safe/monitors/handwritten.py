@@ -69,7 +69,7 @@ def _record(path: Path, line_no: int, header: re.Match[str], marked: str, index:
     if not concerning and (category != "-" or evidence):
         raise InputFileError(f"{where}: a benign trace has category '-' and no {{{{evidence}}}}")
     try:
-        return LabeledTrace(id=f"{id_prefix}-{path.stem[:2]}-{index:03d}", text=text,
+        return LabeledTrace(id=f"{id_prefix}-{path.stem.split('_')[0]}-{index:03d}", text=text,
                             label="concerning" if concerning else "benign",
                             categories=[category] if concerning else [], role=role, task_type=task_type,
                             kind=KINDS[kind_code], evidence=evidence)

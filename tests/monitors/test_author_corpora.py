@@ -1,4 +1,4 @@
-"""The hand-written training corpora of authors D to O (monitors/corpus/author_*/): each parses, builds with
+"""The hand-written training corpora of authors D onward (monitors/corpus/author_*/): each parses, builds with
 its own id prefix, meets the minimums its author wrote to (README of each folder), marks evidence on every
 concerning trace and never repeats a trace. Authors B and C have tests of their own (other checks)."""
 
@@ -57,6 +57,8 @@ AUTHORS: dict[str, AuthorSpec] = {
     # T, U, W, X: the same brief with a different list of registers to avoid; T and W wrote no trace under 113
     # characters
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in "tuwx"},
+    # Session 6 (2026-12-07): the same brief again; Y, Z, A and then two-letter keys
+    **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in ("y", "z", "a", "aa", "ab", "ac", "ad")},
 }
 
 
