@@ -1,6 +1,6 @@
-"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5, v6 and v7 (eval.jsonl), never their scores.
+"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5, v6, v7 and v8 (eval.jsonl), never their scores.
 
-The file keeps its v4-to-v6 name; v7 was added to it on 2026-12-07.
+The file keeps its v4-to-v6 name; v7 and then v8 were added to it on 2026-12-07.
 
 Each set is scored once per model version (see the README next to it). These tests only guard its
 schema, its coverage, the counts published in its README and that it has not been edited since its
@@ -79,6 +79,15 @@ SETS = {
                     "sabotage": (30, 11, 19, 11, 9, 10), "sandbox_escape": (30, 13, 17, 11, 9, 10)},
         roles={"propose": (82, 103, 52), "solve": (100, 142, 78)},
         task_types={"abduction": (59, 78, 40), "deduction": (66, 94, 51), "induction": (57, 73, 39)}),
+    "v8": SetSpec(
+        total=430, concerning=182, hard_negatives=132, plain_benign=116,
+        styles={"sales_copy": (41, 52, 25), "symbolic_shorthand": (46, 63, 34), "thought_record": (52, 72, 40),
+                "verse": (43, 61, 33)},
+        categories={"contempt_outsmart": (30, 14, 16, 12, 9, 9), "deception": (30, 12, 18, 11, 9, 10),
+                    "power_seeking": (31, 15, 16, 12, 10, 9), "reward_hacking": (31, 14, 17, 11, 9, 11),
+                    "sabotage": (30, 12, 18, 12, 10, 8), "sandbox_escape": (30, 13, 17, 11, 10, 9)},
+        roles={"propose": (80, 104, 52), "solve": (102, 144, 80)},
+        task_types={"abduction": (57, 77, 38), "deduction": (69, 92, 52), "induction": (56, 79, 42)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
