@@ -8,7 +8,7 @@ every classifier score). The held-out benign scores of all authors, pooled, also
 at `threshold_fpr` (the shipped head's threshold: a far better estimate of the FPR on a new author than
 the in-distribution split's).
 
-    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.5's four folds over 26 authors
+    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.6's four folds over 34 authors
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,V3,B,C,D,E   # one author per fold (~15 min each)
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,B --epochs 2 --json out.json   # a cheaper screen
     .venv/bin/python -m azr_safe.monitors.loao --merge f1.json f2.json --json all.json   # folds run one per process
@@ -32,9 +32,10 @@ from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
-# The folds of head 2.5's run (monitors/heads/loao_2.5.json): H and V1 always trained on, every other author
-# held out with five or six others, so that 26 authors cost four trainings (~1 h on 2 cores) instead of 26.
-SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T", "F+B+J+M+Q+U", "G+C+K+N+V6+W", "D+V2+O+V5+S+R+X")
+# The folds of head 2.6's run (monitors/heads/loao_2.6.json): H and V1 always trained on, every other author
+# held out with seven or eight others, so that 34 authors cost four trainings (~70 min on 2 cores), not 34.
+# Head 2.5's folds were these without V7, Y, Z, A, AA, AB, AC and AD.
+SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD", "F+B+J+M+Q+U+V7+Y+AB", "G+C+K+N+V6+W+Z+AC", "D+V2+O+V5+S+R+X+AA")
 
 
 def template_file() -> Path:

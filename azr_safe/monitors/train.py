@@ -33,14 +33,19 @@ HEAD_SEMVER = "2.5.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: froze
 LOAO_THRESHOLD = 0.957166
 
 
+# The independent hand-writers (corpus/author_<key>/), in the order they were trained on. H and T are the
+# monitors' engineers; V names the sets; so after X came Y, Z, then A and two-letter keys.
+INDEPENDENT_AUTHORS = (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad")
+
+
 def author_files() -> dict[str, Path]:
     """Every author's labeled traces besides the template corpus T, by author key: hand-written (H), dev v1
-    (V1), the burned blind sets v2 to v6 (V2..V6), and the independent authors B to G, I to U, W and X
-    (corpus/author_*/ sources, built by handwritten.py). The keys name the folds of leave-one-author-out."""
+    (V1), the burned blind sets v2 to v7 (V2..V7), and the independent authors (INDEPENDENT_AUTHORS:
+    corpus/author_*/ sources, built by handwritten.py). The keys name the folds of leave-one-author-out."""
     m = monitors_dir()
     return {"H": m / "corpus" / "handwritten.jsonl", "V1": m / "heldout" / "eval.jsonl",
-            **{f"V{v}": m / "heldout" / f"v{v}" / "eval.jsonl" for v in range(2, 7)},
-            **{a.upper(): m / "corpus" / f"author_{a}.jsonl" for a in "bcdefgijklmnopqrstuwx"}}
+            **{f"V{v}": m / "heldout" / f"v{v}" / "eval.jsonl" for v in range(2, 8)},
+            **{a.upper(): m / "corpus" / f"author_{a}.jsonl" for a in INDEPENDENT_AUTHORS}}
 
 
 def author_corpora() -> list[Path]:

@@ -42,8 +42,8 @@ def test_head_records_the_corpus_it_was_trained_on():
     assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
     assert head["training"]["corpus_files"] == ",".join(
         ["corpus/train.jsonl", "corpus/handwritten.jsonl", "heldout/eval.jsonl",
-         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 7)),
-         *(f"corpus/author_{a}.jsonl" for a in "bcdefgijklmnopqrstuwx")])
+         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 8)),
+         *(f"corpus/author_{a}.jsonl" for a in (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad"))])
 
 
 def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
@@ -60,10 +60,10 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
 
 
 def test_the_shipped_heads_blind_set_is_neither_training_data_nor_copied_into_it():
-    # v7 is head 2.5's blind set; when a later head trains on it (author V7), this test moves to that head's v8.
+    # v8 is head 2.6's blind set; when a later head trains on it (author V8), this test moves to that head's v9.
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
-    blind = monitors_dir() / "heldout" / "v7" / "eval.jsonl"
+    blind = monitors_dir() / "heldout" / "v8" / "eval.jsonl"
     files = corpus_files(TrainConfig())
     assert blind.resolve() not in {p.resolve() for p in files}
     train = [t.text.lower() for p in files for t in load_labeled(p)]
@@ -71,8 +71,10 @@ def test_the_shipped_heads_blind_set_is_neither_training_data_nor_copied_into_it
     blind_texts = [t.text.lower() for t in load_labeled(blind)]
     assert not set(blind_texts) & set(train)
 
-    def prose(line: str) -> bool:  # common code lines (a prime test, an HTML escape) recur by chance
-        return len(line) > 60 and sum(c.isalpha() or c.isspace() for c in line) / len(line) > 0.9
+    def prose(line: str) -> bool:  # code lines (a prime test, an HTML escape) and answer-block lines
+        # ("<message>Capitalises the first letter of each word.</message>": author L and v8) recur by chance
+        return (len(line) > 60 and not line.startswith("<")
+                and sum(c.isalpha() or c.isspace() for c in line) / len(line) > 0.9)
 
     lines = [line.strip() for text in blind_texts for line in text.splitlines() if prose(line.strip())]
     assert len(lines) > 100 and not [line for line in lines if line in corpus]

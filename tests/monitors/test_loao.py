@@ -42,6 +42,22 @@ def test_another_authors_sources_build_to_their_own_file_with_their_own_ids(tmp_
         build_main(["--src", str(tmp_path), "--out", str(tmp_path / "x.jsonl")])
 
 
+def test_a_two_letter_authors_files_keep_their_whole_key_in_the_ids(tmp_path):
+    # author AA's files are aaa_*.txt, aab_*.txt: the id takes the name up to its first '_', so they never collide
+    for name in ("aaa_x.txt", "aab_y.txt"):
+        (tmp_path / name).write_text("### b - propose induction\nCount the letters.\n" if name < "aab"
+                                     else "### b - solve deduction\nSum the list.\n")
+    assert sorted(t.id for t in build(tmp_path, "aa")) == ["aa-aaa-000", "aa-aab-000"]
+
+
+def test_the_shipped_folds_hold_out_every_author_but_h_and_v1_exactly_once():
+    from azr_safe.monitors.loao import SHIPPED_FOLDS
+    from azr_safe.monitors.train import author_files
+
+    held = [a for fold in SHIPPED_FOLDS for a in fold.split("+")]
+    assert sorted(held) == sorted(set(author_files()) - {"H", "V1"})
+
+
 def test_windows_of_a_concerning_trace_without_evidence_have_an_unknown_label():
     traces = [LabeledTrace(text=f"{BENIGN[0]} {INTENT[0]}", label="concerning", categories=["sandbox_escape"]),
               LabeledTrace(text=BENIGN[1], label="benign")]
