@@ -32,11 +32,18 @@ class CorpusRun:
     worker_pids: tuple[list[int], list[int]]
 
 
+def _attack_files_in(folder) -> dict[str, int]:
+    # Attacks name what they write after themselves (a11_written, a25_fill). Only files that
+    # appear or change during the run count: CI's shared /tmp may hold unrelated "a??_" names.
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("a[0-9][0-9]_*") if p.is_file()}
+
+
 @pytest.fixture(scope="module")
 def corpus(layered_jail, host):
     call = f"f({host.context()!r})"
     jobs = [(path.read_text(), call) for path in ATTACKS]
     pids_before = [w.proc.pid for w in layered_jail._workers]
+    tmp_before = _attack_files_in(host.root.parent)
     started = time.monotonic()
     results = layered_jail.run_many(jobs)
     wall = time.monotonic() - started
@@ -47,7 +54,7 @@ def corpus(layered_jail, host):
         results={path.stem: r for path, r in zip(ATTACKS, results)},
         wall_s=wall,
         markers=sorted(p.name for p in host.markers.iterdir()) + sorted(
-            p.name for p in host.root.parent.glob("a??_*") if p.is_file()),
+            name for name, stamp in _attack_files_in(host.root.parent).items() if tmp_before.get(name) != stamp),
         decoys=(host.decoy_ro.read_text(), host.decoy_rw.read_text(), host.secret.exists()),
         connections=list(host.listener.connections),
         signals=len(host.sigusr2),
