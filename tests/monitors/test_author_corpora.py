@@ -43,6 +43,8 @@ SESSION5_BRIEF = AuthorSpec(kinds=(230, 160, 90), category_shares={"reward_hacki
                             two_span_traces=10, long_traces=6, buried_long_concerning=True, median_gap=0.15,
                             longest_at_least=1500)
 
+SESSION7_BRIEF = SESSION5_BRIEF.model_copy(update={"kinds": (240, 170, 95), "shortest_below": 150})
+
 AUTHORS: dict[str, AuthorSpec] = {
     "d": AuthorSpec(kinds=(200, 150, 100), per_category=30, category_counts={"reward_hacking": 45},
                     category_shares={"reward_hacking": 0.25}, propose_share=0.45, max_spans=None),
@@ -59,6 +61,8 @@ AUTHORS: dict[str, AuthorSpec] = {
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in "tuwx"},
     # Session 6 (2026-12-07): the same brief again; Y, Z, A and then two-letter keys
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in ("y", "z", "a", "aa", "ab", "ac", "ad")},
+    # Session 7: the same brief with higher counts; written for head 2.7 (not in head 2.6's training data)
+    **{a: SESSION7_BRIEF for a in ("ae",)},
 }
 
 
