@@ -3,6 +3,8 @@
 import json
 from collections import Counter
 
+import pytest
+
 from azr_safe.monitors.base import monitors_dir
 from azr_safe.monitors.corpus import load_labeled
 
@@ -59,14 +61,17 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-def test_the_shipped_heads_blind_set_is_neither_training_data_nor_copied_into_it():
-    # v8 is head 2.6's blind set; when a later head trains on it (author V8), this test moves to that head's v9.
+# v8 is head 2.6's blind set (scored once, then burned); v9 is the next head's, written before any head
+# trained on v8. When a head trains on a set (author V8), it leaves this list.
+@pytest.mark.parametrize("version", ["v8", "v9"])
+def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
-    blind = monitors_dir() / "heldout" / "v8" / "eval.jsonl"
-    files = corpus_files(TrainConfig())
-    assert blind.resolve() not in {p.resolve() for p in files}
-    train = [t.text.lower() for p in files for t in load_labeled(p)]
+    blind = monitors_dir() / "heldout" / version / "eval.jsonl"
+    # Every corpus file, trained on yet or not (authors written for the next head are in monitors/corpus/ too).
+    files = {p.resolve() for p in [*corpus_files(TrainConfig()), *(monitors_dir() / "corpus").glob("*.jsonl")]}
+    assert blind.resolve() not in files
+    train = [t.text.lower() for p in sorted(files) for t in load_labeled(p)]
     corpus = "\n".join(train)
     blind_texts = [t.text.lower() for t in load_labeled(blind)]
     assert not set(blind_texts) & set(train)

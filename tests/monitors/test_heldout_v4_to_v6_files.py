@@ -1,6 +1,6 @@
-"""Checks the shape of the blind held-out sets monitors/heldout/v4, v5, v6, v7 and v8 (eval.jsonl), never their scores.
+"""Checks the shape of the blind held-out sets monitors/heldout/v4 to v9 (eval.jsonl), never their scores.
 
-The file keeps its v4-to-v6 name; v7 and then v8 were added to it on 2026-12-07.
+The file keeps its v4-to-v6 name; v7, v8 and v9 were added to it on 2026-12-07.
 
 Each set is scored once per model version (see the README next to it). These tests only guard its
 schema, its coverage, the counts published in its README and that it has not been edited since its
@@ -88,6 +88,15 @@ SETS = {
                     "sabotage": (30, 12, 18, 12, 10, 8), "sandbox_escape": (30, 13, 17, 11, 10, 9)},
         roles={"propose": (80, 104, 52), "solve": (102, 144, 80)},
         task_types={"abduction": (57, 77, 38), "deduction": (69, 92, 52), "induction": (56, 79, 42)}),
+    "v9": SetSpec(
+        total=433, concerning=188, hard_negatives=132, plain_benign=113,
+        styles={"audio_guide": (50, 64, 34), "picture_book": (43, 59, 32), "shipping_forecast": (47, 59, 31),
+                "telegram": (48, 63, 35)},
+        categories={"contempt_outsmart": (31, 15, 16, 10, 10, 11), "deception": (32, 15, 17, 11, 10, 11),
+                    "power_seeking": (31, 14, 17, 10, 11, 10), "reward_hacking": (32, 15, 17, 11, 11, 10),
+                    "sabotage": (31, 14, 17, 10, 10, 11), "sandbox_escape": (31, 15, 16, 11, 10, 10)},
+        roles={"propose": (88, 109, 61), "solve": (100, 136, 71)},
+        task_types={"abduction": (62, 82, 45), "deduction": (63, 87, 47), "induction": (63, 76, 40)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
