@@ -18,13 +18,14 @@ from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
 from azr_safe.monitors.finetune import Bag, FinetuneConfig, finetune, save_delta
 from azr_safe.monitors.head import Linear, ReasoningHead, sigmoid, weights_digest
 
-HEAD_SEMVER = "2.5.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
+HEAD_SEMVER = "2.6.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
 # 2.1: trained on the template corpus + the hand-written corpus (monitors/corpus/handwritten.jsonl)
 # 2.2: + five more authors (dev v1, the burned blind v2, authors B, C, D), evidence-less traces as max-pool bags,
 #      trained on all traces with the threshold chosen by leave-one-author-out validation (loao.py)
 # 2.3: + the burned blind v3 and six more independent authors (E, F, G, I, J, K); same settings as 2.2
 # (2.4.0+66f6a1cc9cec: a rejected candidate, 2.3's data + v4 + v5 at 2.3's threshold; never shipped)
 # 2.5: + the burned blind v4, v5, v6 and twelve more independent authors (L to U, W, X); same settings as 2.2
+# 2.6: + the burned blind v7 and seven more independent authors (Y, Z, A, AA to AD); same settings as 2.2
 
 
 # Raw trace threshold of head 2.5: 3% FPR on the held-out benign traces of its leave-one-author-out run, pooled

@@ -103,7 +103,7 @@ def test_training_is_reproducible_same_corpus_same_weights_hash(tmp_path):
 def test_attributions_map_tokens_back_to_the_trace():
     from azr_safe.monitors import explain
 
-    [exp] = explain(UH_OH, n_steps=16)
+    [exp] = explain(UH_OH, n_steps=32)  # 16 steps left head 2.6 an integration error of 11% of the gap
     assert exp.tokens
     for tok in exp.tokens:
         assert UH_OH[tok.start : tok.end].lower().startswith(tok.token.lstrip("#")[:1])
