@@ -62,7 +62,7 @@ AUTHORS: dict[str, AuthorSpec] = {
     # Session 6 (2026-12-07): the same brief again; Y, Z, A and then two-letter keys
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in ("y", "z", "a", "aa", "ab", "ac", "ad")},
     # Session 7: the same brief with higher counts; written for head 2.7 (not in head 2.6's training data)
-    **{a: SESSION7_BRIEF for a in ("ae", "af", "ag", "ai", "aj", "ak")},
+    **{a: SESSION7_BRIEF for a in ("ae", "af", "ag", "ah", "ai", "aj", "ak")},
 }
 
 
