@@ -33,7 +33,7 @@ PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scori
 
 
 # The folds of head 2.6's run (monitors/heads/loao_2.6.json): H and V1 always trained on, every other author
-# held out with seven or eight others, so that 34 authors cost four trainings (~70 min on 2 cores), not 34.
+# held out with seven or eight others, so that 34 authors cost four trainings (93 min on 2 cores), not 34.
 # Head 2.5's folds were these without V7, Y, Z, A, AA, AB, AC and AD.
 SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD", "F+B+J+M+Q+U+V7+Y+AB", "G+C+K+N+V6+W+Z+AC", "D+V2+O+V5+S+R+X+AA")
 
