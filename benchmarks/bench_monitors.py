@@ -5,7 +5,7 @@ and throughput of the default CPU stack.
     .venv/bin/python benchmarks/bench_monitors.py --quality  # dev recall/FPR + default-policy check
     .venv/bin/python benchmarks/bench_monitors.py --lexicon  # pattern hits on the shipped corpora
     .venv/bin/python benchmarks/bench_monitors.py --speed --n 256
-    .venv/bin/python benchmarks/bench_monitors.py --loao     # leave-one-author-out, the shipped folds (loao.SHIPPED_FOLDS; ~80 min)
+    .venv/bin/python benchmarks/bench_monitors.py --loao     # leave-one-author-out, the shipped folds (loao.SHIPPED_FOLDS; ~95 min)
 
 Quality is measured on monitors/heldout/eval.jsonl (v1), the old *dev* set; from head 2.2 on it is
 training data (as are the burned v2 set and author B), so those figures are in-distribution. Transfer
