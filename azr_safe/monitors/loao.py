@@ -32,10 +32,11 @@ from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
-# The folds of head 2.6's run (monitors/heads/loao_2.6.json): H and V1 always trained on, every other author
-# held out with seven or eight others, so that 34 authors cost four trainings (93 min on 2 cores), not 34.
-# Head 2.5's folds were these without V7, Y, Z, A, AA, AB, AC and AD.
-SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD", "F+B+J+M+Q+U+V7+Y+AB", "G+C+K+N+V6+W+Z+AC", "D+V2+O+V5+S+R+X+AA")
+# The folds of head 2.7's run (monitors/heads/loao_2.7.json): H and V1 always trained on, every other author
+# held out with nine or ten others, so that 42 authors cost four trainings, not 42. Head 2.6's folds were these
+# without V8 and AE to AK; head 2.5's were 2.6's without V7, Y, Z, A, AA, AB, AC and AD.
+SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD+AE+AI", "F+B+J+M+Q+U+V7+Y+AB+AF+AJ", "G+C+K+N+V6+W+Z+AC+V8+AG",
+                 "D+V2+O+V5+S+R+X+AA+AH+AK")
 
 
 def template_file() -> Path:

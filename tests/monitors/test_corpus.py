@@ -44,8 +44,9 @@ def test_head_records_the_corpus_it_was_trained_on():
     assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
     assert head["training"]["corpus_files"] == ",".join(
         ["corpus/train.jsonl", "corpus/handwritten.jsonl", "heldout/eval.jsonl",
-         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 8)),
-         *(f"corpus/author_{a}.jsonl" for a in (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad"))])
+         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 9)),
+         *(f"corpus/author_{a}.jsonl" for a in (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad",
+                                                            "ae", "af", "ag", "ah", "ai", "aj", "ak"))])
 
 
 def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
@@ -61,9 +62,9 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-# v8 is head 2.6's blind set (scored once, then burned); v9 is the next head's, written before any head
-# trained on v8. When a head trains on a set (author V8), it leaves this list.
-@pytest.mark.parametrize("version", ["v8", "v9"])
+# v9 is head 2.7's blind set, written before any head trained on v8 (now author V8). When a head trains on a
+# set, it leaves this list.
+@pytest.mark.parametrize("version", ["v9"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
