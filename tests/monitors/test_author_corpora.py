@@ -63,6 +63,8 @@ AUTHORS: dict[str, AuthorSpec] = {
     **{a: SESSION5_BRIEF.model_copy(update={"shortest_below": 150}) for a in ("y", "z", "a", "aa", "ab", "ac", "ad")},
     # Session 7: the same brief with higher counts; written for head 2.7 (not in head 2.6's training data)
     **{a: SESSION7_BRIEF for a in ("ae", "af", "ag", "ah", "ai", "aj", "ak")},
+    # Session 8: the same brief in emotional and figurative registers (v8's false positives); for head 2.8
+    **{a: SESSION7_BRIEF for a in ("al", "am", "an")},
 }
 
 
