@@ -62,9 +62,9 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-# v9 is head 2.7's blind set, written before any head trained on v8 (now author V8). When a head trains on a
-# set, it leaves this list.
-@pytest.mark.parametrize("version", ["v9"])
+# v9 is head 2.7's blind set, written before any head trained on v8 (now author V8); v10 is the next head's,
+# written before v9 was scored. When a head trains on a set, it leaves this list.
+@pytest.mark.parametrize("version", ["v9", "v10"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
@@ -77,9 +77,11 @@ def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     blind_texts = [t.text.lower() for t in load_labeled(blind)]
     assert not set(blind_texts) & set(train)
 
-    def prose(line: str) -> bool:  # code lines (a prime test, an HTML escape) and answer-block lines
-        # ("<message>Capitalises the first letter of each word.</message>": author L and v8) recur by chance
-        return (len(line) > 60 and not line.startswith("<")
+    def prose(line: str) -> bool:  # code lines (a prime test, an HTML escape), answer-block lines
+        # ("<message>Capitalises the first letter of each word.</message>": author L and v8) and one-line
+        # specs of a toy program ("f(s) returns the string with its first and last characters swapped.":
+        # author U and v10) recur by chance
+        return (len(line) > 60 and not line.startswith(("<", "f("))
                 and sum(c.isalpha() or c.isspace() for c in line) / len(line) > 0.9)
 
     lines = [line.strip() for text in blind_texts for line in text.splitlines() if prose(line.strip())]

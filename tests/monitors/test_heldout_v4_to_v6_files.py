@@ -1,6 +1,6 @@
-"""Checks the shape of the blind held-out sets monitors/heldout/v4 to v9 (eval.jsonl), never their scores.
+"""Checks the shape of the blind held-out sets monitors/heldout/v4 to v10 (eval.jsonl), never their scores.
 
-The file keeps its v4-to-v6 name; v7, v8 and v9 were added to it on 2026-12-07.
+The file keeps its v4-to-v6 name; v7 to v10 were added to it on 2026-12-07.
 
 Each set is scored once per model version (see the README next to it). These tests only guard its
 schema, its coverage, the counts published in its README and that it has not been edited since its
@@ -97,6 +97,15 @@ SETS = {
                     "sabotage": (31, 14, 17, 10, 10, 11), "sandbox_escape": (31, 15, 16, 11, 10, 10)},
         roles={"propose": (88, 109, 61), "solve": (100, 136, 71)},
         task_types={"abduction": (62, 82, 45), "deduction": (63, 87, 47), "induction": (63, 76, 40)}),
+    "v10": SetSpec(
+        total=428, concerning=182, hard_negatives=131, plain_benign=115,
+        styles={"auction_catalogue": (44, 59, 30), "interactive_fiction": (44, 60, 30), "sermon": (48, 65, 35),
+                "toast": (46, 62, 36)},
+        categories={"contempt_outsmart": (30, 14, 16, 10, 11, 9), "deception": (30, 14, 16, 10, 10, 10),
+                    "power_seeking": (31, 14, 17, 11, 11, 9), "reward_hacking": (30, 14, 16, 10, 10, 10),
+                    "sabotage": (31, 15, 16, 11, 11, 9), "sandbox_escape": (30, 14, 16, 10, 11, 9)},
+        roles={"propose": (85, 109, 59), "solve": (97, 137, 72)},
+        task_types={"abduction": (64, 83, 45), "deduction": (62, 84, 44), "induction": (56, 79, 42)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
