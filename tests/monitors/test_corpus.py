@@ -62,7 +62,7 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-# v9 is head 2.7's blind set, written before any head trained on v8 (now author V8); v10 is the next head's,
+# v9 was head 2.7's blind set (scored once, burned; training data from head 2.8 on); v10 is the next head's,
 # written before v9 was scored. When a head trains on a set, it leaves this list.
 @pytest.mark.parametrize("version", ["v9", "v10"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
