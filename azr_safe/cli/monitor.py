@@ -123,3 +123,32 @@ def train(
     console.print(f"wrote {cfg.out}", highlight=False)
     console.print(f"version {head.version}\nweights_sha256 {head.weights_sha256}\ncorpus_sha256 {head.corpus_sha256}")
     console.print(" ".join(f"{k}={v}" for k, v in head.training.items()), highlight=False)
+
+
+@app.command()
+def rethreshold(
+    threshold: Annotated[float | None, typer.Argument(help="New raw threshold, strictly between 0 and 1.")] = None,
+    loao: Annotated[Path | None, typer.Option(help="Take the threshold from a leave-one-author-out report "
+                                                   "(`python -m azr_safe.monitors.loao --json`).")] = None,
+    head: Annotated[Path | None, typer.Option(help="Head file (default monitors/heads/reasoning_head.json).")] = None,
+) -> None:
+    """Give a trained head a new threshold; its weights stay as trained, its digest and version follow."""
+    from azr_safe.errors import ConfigError
+    from azr_safe.monitors.head import default_head_path, load_head
+    from azr_safe.monitors.loao import LoaoReport
+    from azr_safe.monitors.train import rethreshold as set_threshold
+    from azr_safe.monitors.train import save_head
+
+    if (threshold is None) == (loao is None):
+        raise ConfigError("give either a threshold or --loao REPORT, not both or neither")
+    if loao is not None:
+        try:
+            threshold = LoaoReport.model_validate_json(loao.read_text()).threshold
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"{loao}: not a readable LOAO report: {str(err).splitlines()[0]}") from err
+    path = head or default_head_path()
+    before = load_head(path)
+    after = set_threshold(before, threshold)
+    save_head(after, path)
+    Console().print(f"{path}: threshold {before.threshold} -> {after.threshold}\n"
+                    f"version {before.version} -> {after.version}", highlight=False)

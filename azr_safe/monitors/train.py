@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from azr_safe.errors import ConfigError
 from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
@@ -230,6 +231,17 @@ def save_head(head: ReasoningHead, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(head.model_dump_json(indent=1) + "\n")
     tmp.replace(path)  # atomic: a crash never leaves a half-written head
+
+
+def rethreshold(head: ReasoningHead, threshold: float) -> ReasoningHead:
+    """The same head with a new raw threshold (e.g. a leave-one-author-out value found after training): only
+    `threshold`, the weights digest and the version's build part change; weights and layers stay as trained."""
+    if not 0 < threshold < 1:
+        raise ConfigError(f"threshold must be strictly between 0 and 1, got {threshold}")
+    semver = head.version.split("+", 1)[0]
+    moved = head.model_copy(update={"threshold": float(np.round(threshold, 6))})
+    digest = moved.weights_digest()
+    return moved.model_copy(update={"weights_sha256": digest, "version": f"{semver}+{digest[:12]}"})
 
 
 def category_probabilities(head: ReasoningHead, x: np.ndarray) -> np.ndarray:

@@ -176,3 +176,54 @@ def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
     assert len(same) == 1 and same[0].category == best.category
     assert all(abs(same[0].category_scores[c] - s) < 1e-4 for c, s in best.category_scores.items())
     assert abs(same[0].concerning - best.concerning) < 1e-4
+
+
+def _copy_shipped_head(tmp_path):
+    import shutil
+
+    from azr_safe.monitors.head import default_head_path
+
+    src = default_head_path()
+    shipped = load_head(src)
+    shutil.copy(src, tmp_path / src.name)
+    if shipped.delta_file:
+        shutil.copy(src.parent / shipped.delta_file, tmp_path / shipped.delta_file)
+    return tmp_path / src.name, shipped
+
+
+def test_rethresholding_changes_only_the_threshold_digest_and_build(tmp_path):
+    from azr_safe.monitors.train import rethreshold, save_head
+
+    path, shipped = _copy_shipped_head(tmp_path)
+    moved = rethreshold(shipped, 0.5)
+    save_head(moved, path)
+    reloaded = load_head(path)  # raises if the digest did not follow the threshold
+    assert reloaded.threshold == 0.5 != shipped.threshold
+    assert reloaded.version.split("+")[0] == shipped.version.split("+")[0]
+    assert reloaded.version != shipped.version and reloaded.weights_sha256 != shipped.weights_sha256
+    same = {"threshold", "version", "weights_sha256"}
+    assert reloaded.model_dump(exclude=same) == shipped.model_dump(exclude=same)
+    assert rethreshold(reloaded, shipped.threshold) == shipped  # and back, byte for byte
+    with pytest.raises(ConfigError):
+        rethreshold(shipped, 1.0)
+
+
+def test_the_cli_takes_a_threshold_from_a_loao_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from azr_safe.cli.main import app
+    from azr_safe.monitors.base import monitors_dir
+    from azr_safe.monitors.loao import LoaoReport
+
+    path, _ = _copy_shipped_head(tmp_path)
+    report = monitors_dir() / "heads" / "loao_2.7.json"
+    runner = CliRunner()
+    result = runner.invoke(app, ["monitor", "rethreshold", "--loao", str(report), "--head", str(path)])
+    assert result.exit_code == 0, result.output
+    assert load_head(path).threshold == LoaoReport.model_validate_json(report.read_text()).threshold
+    both = runner.invoke(app, ["monitor", "rethreshold", "0.9", "--loao", str(report), "--head", str(path)])
+    assert isinstance(both.exception, ConfigError)
+    junk = tmp_path / "junk.json"
+    junk.write_text("{}")
+    assert isinstance(runner.invoke(app, ["monitor", "rethreshold", "--loao", str(junk), "--head", str(path)]).exception,
+                      ConfigError)
