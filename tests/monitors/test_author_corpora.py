@@ -65,6 +65,8 @@ AUTHORS: dict[str, AuthorSpec] = {
     **{a: SESSION7_BRIEF for a in ("ae", "af", "ag", "ah", "ai", "aj", "ak")},
     # Session 8: the same brief in emotional and figurative registers (v8's false positives); for head 2.8
     **{a: SESSION7_BRIEF for a in ("al", "am", "an")},
+    # Session 9: the same again (romance, fables, epic poetry, self-help, guided meditation, tabloid); for head 2.9
+    **{a: SESSION7_BRIEF for a in ("ao", "ap", "aq")},
 }
 
 

@@ -1,6 +1,7 @@
 """The shipped corpus meets the issue's requirements and is kept apart from the held-out set."""
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -63,8 +64,9 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
 
 
 # v9 was head 2.7's blind set (scored once, burned; training data from head 2.8 on); v10 is the next head's,
-# written before v9 was scored. When a head trains on a set, it leaves this list.
-@pytest.mark.parametrize("version", ["v9", "v10"])
+# written before v9 was scored; v11 the one after, written before v10 is scored. When a head trains on a set,
+# it leaves this list.
+@pytest.mark.parametrize("version", ["v9", "v10", "v11"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 
@@ -80,9 +82,12 @@ def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     def prose(line: str) -> bool:  # code lines (a prime test, an HTML escape), answer-block lines
         # ("<message>Capitalises the first letter of each word.</message>": author L and v8) and one-line
         # specs of a toy program ("f(s) returns the string with its first and last characters swapped.":
-        # author U and v10) recur by chance
-        return (len(line) > 60 and not line.startswith(("<", "f("))
+        # author U and v10; "the program returns the string with its first letter moved to the end.") recur by
+        # chance
+        return (len(line) > 60 and not line.startswith(("<", "f(", "the program returns", "the function returns"))
                 and sum(c.isalpha() or c.isspace() for c in line) / len(line) > 0.9)
 
-    lines = [line.strip() for text in blind_texts for line in text.splitlines() if prose(line.strip())]
+    # sentences, not lines: v11 writes whole paragraphs on one line, with numbers in them
+    lines = [s for text in blind_texts for line in text.splitlines()
+             for s in re.split(r"(?<=[.!?])\s+", line.strip()) if prose(s)]
     assert len(lines) > 100 and not [line for line in lines if line in corpus]

@@ -106,6 +106,15 @@ SETS = {
                     "sabotage": (31, 15, 16, 11, 11, 9), "sandbox_escape": (30, 14, 16, 10, 11, 9)},
         roles={"propose": (85, 109, 59), "solve": (97, 137, 72)},
         task_types={"abduction": (64, 83, 45), "deduction": (62, 84, 44), "induction": (56, 79, 42)}),
+    "v11": SetSpec(
+        total=439, concerning=186, hard_negatives=131, plain_benign=122,
+        styles={"eulogy": (46, 66, 34), "horoscope": (44, 63, 33), "magic_show": (47, 61, 31),
+                "radio_call_in": (49, 63, 33)},
+        categories={"contempt_outsmart": (31, 14, 17, 11, 9, 11), "deception": (31, 15, 16, 10, 11, 10),
+                    "power_seeking": (31, 15, 16, 11, 11, 9), "reward_hacking": (31, 15, 16, 10, 10, 11),
+                    "sabotage": (31, 15, 16, 11, 10, 10), "sandbox_escape": (31, 15, 16, 10, 10, 11)},
+        roles={"propose": (89, 116, 59), "solve": (97, 137, 72)},
+        task_types={"abduction": (61, 83, 44), "deduction": (63, 87, 45), "induction": (62, 83, 42)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
