@@ -4,6 +4,7 @@ concerning trace and never repeats a trace. Authors B and C have tests of their 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from pathlib import Path
@@ -66,7 +67,7 @@ AUTHORS: dict[str, AuthorSpec] = {
     # Session 8: the same brief in emotional and figurative registers (v8's false positives); for head 2.8
     **{a: SESSION7_BRIEF for a in ("al", "am", "an")},
     # Session 9: the same again (romance, fables, epic poetry, self-help, guided meditation, tabloid); for head 2.9
-    **{a: SESSION7_BRIEF for a in ("ao", "ap", "aq")},
+    **{a: SESSION7_BRIEF for a in ("ao", "ap", "aq", "ar", "as", "at")},
 }
 
 
@@ -178,3 +179,33 @@ def test_length_does_not_give_the_label_away_where_the_author_matched_it(matched
 def test_readme_states_the_current_total(author, traces):
     readme = (CORPUS / f"author_{author}" / "README.md").read_text()
     assert f"## Counts ({len(traces)} traces)" in readme
+
+
+def _argument_counts(trace: LabeledTrace) -> list[tuple[int, int]]:
+    """(parameters of f, arguments an <input> passes) for a trace with one <code> defining a plain f."""
+    code = re.findall(r"<code>(.*?)</code>", trace.text, re.S)
+    inputs = re.findall(r"<input>(.*?)</input>", trace.text, re.S)
+    if len(code) != 1:
+        return []
+    try:
+        fs = [n for n in ast.parse(code[0]).body if isinstance(n, ast.FunctionDef) and n.name == "f"]
+    except SyntaxError:
+        return []
+    if not fs or fs[0].args.vararg or fs[0].args.defaults or fs[0].args.kwonlyargs:
+        return []
+    out = []
+    for text in inputs:
+        try:
+            call = ast.parse(f"f({text})", mode="eval").body
+        except SyntaxError:
+            continue
+        if not any(isinstance(a, ast.Starred) for a in call.args):
+            out.append((len(fs[0].args.args), len(call.args)))
+    return out
+
+
+def test_benign_inputs_call_f_with_as_many_arguments_as_it_takes(traces):
+    # The jail calls f(<input>): a two-argument f given "(5, 31)" gets one tuple and raises, so the benign
+    # answer is wrong (authors AP and AS wrapped inputs so, until their review).
+    wrong = [t.id for t in traces if t.label == "benign" and any(p != a for p, a in _argument_counts(t))]
+    assert not wrong
