@@ -8,7 +8,7 @@ every classifier score). The held-out benign scores of all authors, pooled, also
 at `threshold_fpr` (the shipped head's threshold: a far better estimate of the FPR on a new author than
 the in-distribution split's).
 
-    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.6's four folds over 34 authors
+    .venv/bin/python -m azr_safe.monitors.loao                    # head 2.8's three folds over 46 authors
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,V3,B,C,D,E   # one author per fold (~15 min each)
     .venv/bin/python -m azr_safe.monitors.loao --authors V2,B --epochs 2 --json out.json   # a cheaper screen
     .venv/bin/python -m azr_safe.monitors.loao --merge f1.json f2.json --json all.json   # folds run one per process
@@ -32,11 +32,13 @@ from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
-# The folds of head 2.7's run (monitors/heads/loao_2.7.json): H and V1 always trained on, every other author
-# held out with nine or ten others, so that 42 authors cost four trainings, not 42. Head 2.6's folds were these
-# without V8 and AE to AK; head 2.5's were 2.6's without V7, Y, Z, A, AA, AB, AC and AD.
-SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD+AE+AI", "F+B+J+M+Q+U+V7+Y+AB+AF+AJ", "G+C+K+N+V6+W+Z+AC+V8+AG",
-                 "D+V2+O+V5+S+R+X+AA+AH+AK")
+# The folds of head 2.8's run (monitors/heads/loao_2.8.json): H and V1 always trained on, every other author
+# held out with fourteen or fifteen others, so that 46 authors cost three trainings, not 46. Heads 2.5 to 2.7 used
+# four folds; 2.8 uses three, formed by spreading 2.7's fourth fold over the other three and adding V9, AL, AM
+# and AN, because four folds (~2 h 15 min) no longer fit a session beside the final training. Each LOAO head
+# so trains on about two-thirds of the other authors instead of three-quarters: figures lean pessimistic.
+SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD+AE+AI+AL+D+V2+O+V5", "F+B+J+M+Q+U+V7+Y+AB+AF+AJ+AM+S+R+X",
+                 "G+C+K+N+V6+W+Z+AC+V8+AG+AN+AA+AH+AK+V9")
 
 
 def template_file() -> Path:
