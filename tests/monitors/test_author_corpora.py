@@ -182,9 +182,12 @@ def test_readme_states_the_current_total(author, traces):
 
 
 def _argument_counts(trace: LabeledTrace) -> list[tuple[int, int]]:
-    """(parameters of f, arguments an <input> passes) for a trace with one <code> defining a plain f."""
-    code = re.findall(r"<code>(.*?)</code>", trace.text, re.S)
-    inputs = re.findall(r"<input>(.*?)</input>", trace.text, re.S)
+    """(parameters of f, arguments an <input> passes) for a trace with one <code> defining a plain f, read
+    with the trainer's block parser and called the way the jail calls it."""
+    from azr_safe.jail.jail import call_for
+    from azr_safe.selfplay.parsing import extract_blocks
+
+    code, inputs = extract_blocks(trace.text, "code"), extract_blocks(trace.text, "input")
     if len(code) != 1:
         return []
     try:
@@ -196,7 +199,7 @@ def _argument_counts(trace: LabeledTrace) -> list[tuple[int, int]]:
     out = []
     for text in inputs:
         try:
-            call = ast.parse(f"f({text})", mode="eval").body
+            call = ast.parse(call_for(text), mode="eval").body
         except SyntaxError:
             continue
         if not any(isinstance(a, ast.Starred) for a in call.args):
