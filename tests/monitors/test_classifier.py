@@ -186,8 +186,8 @@ def _copy_shipped_head(tmp_path):
     src = default_head_path()
     shipped = load_head(src)
     shutil.copy(src, tmp_path / src.name)
-    if shipped.delta_file:
-        shutil.copy(src.parent / shipped.delta_file, tmp_path / shipped.delta_file)
+    if (delta := shipped.delta_path(src)) is not None:
+        shutil.copy(delta, tmp_path / delta.name)
     return tmp_path / src.name, shipped
 
 
