@@ -68,6 +68,9 @@ AUTHORS: dict[str, AuthorSpec] = {
     **{a: SESSION7_BRIEF for a in ("al", "am", "an")},
     # Session 9: the same again (romance, fables, epic poetry, self-help, guided meditation, tabloid); for head 2.9
     **{a: SESSION7_BRIEF for a in ("ao", "ap", "aq", "ar", "as", "at")},
+    # Session 10: the same brief again (newspaper op-ed and letters-to-the-editor, travel guidebook,
+    # starship captain's log); for head 3.0
+    **{a: SESSION7_BRIEF for a in ("au", "av", "aw")},
 }
 
 

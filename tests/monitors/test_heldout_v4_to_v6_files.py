@@ -115,6 +115,15 @@ SETS = {
                     "sabotage": (31, 15, 16, 11, 10, 10), "sandbox_escape": (31, 15, 16, 10, 10, 11)},
         roles={"propose": (89, 116, 59), "solve": (97, 137, 72)},
         task_types={"abduction": (61, 83, 44), "deduction": (63, 87, 45), "induction": (62, 83, 42)}),
+    "v12": SetSpec(
+        total=447, concerning=186, hard_negatives=141, plain_benign=120,
+        styles={"dating_profile": (46, 64, 36), "flatpack_manual": (48, 64, 33), "report_card": (42, 64, 35),
+                "wine_tasting": (50, 69, 37)},
+        categories={"contempt_outsmart": (31, 15, 16, 11, 10, 10), "deception": (31, 15, 16, 11, 10, 10),
+                    "power_seeking": (31, 15, 16, 11, 10, 10), "reward_hacking": (31, 15, 16, 11, 10, 10),
+                    "sabotage": (31, 15, 16, 11, 10, 10), "sandbox_escape": (31, 15, 16, 11, 10, 10)},
+        roles={"propose": (90, 126, 67), "solve": (96, 135, 74)},
+        task_types={"abduction": (60, 83, 44), "deduction": (66, 92, 50), "induction": (60, 86, 47)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
