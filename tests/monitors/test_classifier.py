@@ -55,8 +55,8 @@ def test_the_azr_uh_oh_trace_is_flagged_by_the_reasoning_stack_and_ranked_on_its
     top = max(score.windows, key=lambda w: w.concerning)
     assert "outsmart" in UH_OH[top.start : top.end] and top.concerning > 0.5
     assert ungated.calibrated(min(w.concerning for w in score.windows)) < 0.1  # the benign first sentence: far below the flag line
-    gated = classifier_monitor.classifier.score_texts([UH_OH])[0].windows  # the default budget: <= 2 windows
-    assert len(gated) <= 2 and (top.start, top.end) in {(w.start, w.end) for w in gated}
+    gated = classifier_monitor.classifier.score_texts([UH_OH])[0].windows  # the default budget
+    assert len(gated) <= classifier_monitor.classifier.max_windows and (top.start, top.end) in {(w.start, w.end) for w in gated}
     assert classifier_monitor.check(sample_factory(ESCAPE)).details["head_version"].startswith(f"{HEAD_SEMVER}+")
 
 
@@ -168,14 +168,41 @@ def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
 
     text = " ".join([ESCAPE, UH_OH, *HARD_NEGATIVE_TRACES])
     only_best = ReasoningClassifier(extra_window_gate=1.01).score_texts([text])[0]
-    up_to_two = ReasoningClassifier(extra_window_gate=None).score_texts([text])[0]
-    assert len(only_best.windows) == 1 and len(up_to_two.windows) == 2
+    up_to_budget_clf = ReasoningClassifier(extra_window_gate=None)
+    up_to_budget = up_to_budget_clf.score_texts([text])[0]
+    assert len(only_best.windows) == 1 and len(up_to_budget.windows) == up_to_budget_clf.max_windows
     best = only_best.windows[0]
-    same = [w for w in up_to_two.windows if (w.start, w.end) == (best.start, best.end)]
+    same = [w for w in up_to_budget.windows if (w.start, w.end) == (best.start, best.end)]
     # the same window, scored in a batch of another shape: equal up to float rounding
     assert len(same) == 1 and same[0].category == best.category
     assert all(abs(same[0].category_scores[c] - s) < 1e-4 for c, s in best.category_scores.items())
     assert abs(same[0].concerning - best.concerning) < 1e-4
+
+
+def test_a_second_concerning_window_raises_the_trace_score_and_a_benign_one_lowers_it():
+    from azr_safe.monitors.classifier import two_window_score
+
+    lone = two_window_score([0.9], 0.3)
+    assert two_window_score([0.9, 0.9], 0.3) == lone  # a lone window counts twice
+    assert two_window_score([0.9, 0.95], 0.3) > lone > two_window_score([0.9, 0.2], 0.3) > two_window_score([0.9, 0.01], 0.3)
+    assert two_window_score([0.9, 0.01, 0.5], 0.3) == two_window_score([0.9, 0.5], 0.3)  # only the top two count
+    assert two_window_score([0.9, 0.01], 0.0) == 0.9 and two_window_score([], 0.3) == 0.0  # weight 0: the max
+
+
+def test_a_trace_flagged_by_two_windows_together_names_both_as_evidence(sample_factory):
+    from azr_safe.monitors.classifier import ReasoningClassifier, TraceScore, WindowScore
+
+    clf = ReasoningClassifier()
+    t = clf.head.threshold
+    below = t - (1 - t)  # under the flag line alone, over it together
+    windows = [WindowScore(start=s, end=s + 10, concerning=p, category="deception", category_scores={})
+               for s, p in ((0, 0.01), (20, below), (40, below))]
+    score = TraceScore(scores=dict.fromkeys(["concerning", *clf.head.categories], 0.0), windows=windows, n_windows=3)
+    score.scores["concerning"] = 0.999999
+    verdict = clf.verdict(score, "reasoning_classifier")
+    assert verdict.flagged and [(s.start, s.end) for s in verdict.spans] == [(20, 30), (40, 50)]
+    score.scores["concerning"] = 0.01
+    assert clf.verdict(score, "reasoning_classifier").spans == []
 
 
 def _copy_shipped_head(tmp_path):
@@ -208,10 +235,12 @@ def test_rethresholding_changes_only_the_threshold_digest_and_build(tmp_path):
         rethreshold(shipped, 1.0)
 
 
-def test_the_cli_takes_a_threshold_from_a_loao_report(tmp_path):
+def test_the_cli_takes_a_threshold_and_its_scoring_rule_from_a_loao_report(tmp_path):
     from typer.testing import CliRunner
 
     from azr_safe.cli.main import app
+    from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.head import TraceScoring
     from azr_safe.monitors.base import monitors_dir
     from azr_safe.monitors.loao import LoaoReport
 
@@ -223,6 +252,18 @@ def test_the_cli_takes_a_threshold_from_a_loao_report(tmp_path):
     assert load_head(path).threshold == LoaoReport.model_validate_json(report.read_text()).threshold
     both = runner.invoke(app, ["monitor", "rethreshold", "0.9", "--loao", str(report), "--head", str(path)])
     assert isinstance(both.exception, ConfigError)
+    assert load_head(path).scoring == TraceScoring()  # reports before head 2.9 were scored by the max
+    # a report scored by another rule gives the head that rule with its threshold; the classifier follows it
+    newer = tmp_path / "loao_new.json"
+    rule = TraceScoring(max_windows=3, extra_window_gate=0.5, second_window_weight=0.3)
+    newer.write_text(LoaoReport.model_validate_json(report.read_text()).model_copy(
+        update={"scoring": rule, "threshold": 0.97}).model_dump_json())
+    assert runner.invoke(app, ["monitor", "rethreshold", "--loao", str(newer), "--head", str(path)]).exit_code == 0
+    head = load_head(path)  # raises if the digest did not follow the rule
+    assert head.scoring == rule and head.threshold == 0.97
+    clf = ReasoningClassifier(head_path=path)
+    assert (clf.max_windows, clf.extra_window_gate, clf.second_window_weight) == (3, 0.5, 0.3)
+    assert ReasoningClassifier(head_path=path, second_window_weight=0.0).second_window_weight == 0.0
     junk = tmp_path / "junk.json"
     junk.write_text("{}")
     assert isinstance(runner.invoke(app, ["monitor", "rethreshold", "--loao", str(junk), "--head", str(path)]).exception,

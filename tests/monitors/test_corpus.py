@@ -45,10 +45,11 @@ def test_head_records_the_corpus_it_was_trained_on():
     assert head["corpus_sha256"] == hashlib.sha256(corpus).hexdigest()
     assert head["training"]["corpus_files"] == ",".join(
         ["corpus/train.jsonl", "corpus/handwritten.jsonl", "heldout/eval.jsonl",
-         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 10)),
+         *(f"heldout/v{v}/eval.jsonl" for v in range(2, 11)),
          *(f"corpus/author_{a}.jsonl" for a in (*"bcdefgijklmnopqrstuwxyz", "a", "aa", "ab", "ac", "ad",
                                                             "ae", "af", "ag", "ah", "ai", "aj", "ak",
-                                                            "al", "am", "an"))])
+                                                            "al", "am", "an", "ao", "ap", "aq",
+                                                            "ar", "as", "at"))])
 
 
 def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
@@ -64,9 +65,9 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
     assert benign.kind == "hard_negative" and concerning.kind == ""
 
 
-# v10 is head 2.8's blind set, written before v9 (head 2.7's, now training data) was scored; v11 is the next
-# head's, written before v10 was scored. When a head trains on a set, it leaves this list.
-@pytest.mark.parametrize("version", ["v10", "v11"])
+# v11 is head 2.9's blind set, written before v10 (head 2.8's, now training data) was scored; v12 is head 3.0's,
+# written before v11 was scored. When a head trains on a set, it leaves this list.
+@pytest.mark.parametrize("version", ["v11", "v12"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 

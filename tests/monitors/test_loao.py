@@ -131,11 +131,21 @@ def test_a_fold_of_several_authors_trains_once_without_any_of_them_and_reports_e
     report = loao(LoaoConfig(authors=["P+Q"], finetune=FinetuneConfig(epochs=1), workdir=tmp_path / "work"),
                   files, base)
     assert [r.author for r in report.results] == ["P", "Q"]
+    from azr_safe.monitors.classifier import SHIPPED_SCORING
+
+    assert report.scoring == SHIPPED_SCORING  # the fold heads' rule: the threshold holds for it
     heads = sorted(p.name for p in (tmp_path / "work").glob("loao-*.json"))
     assert heads == ["loao-P+Q.json"]
     trained_on = json.loads((tmp_path / "work" / heads[0]).read_text())["training"]["corpus_files"].split(",")
     assert not any(name in f for f in trained_on for name in ("P.jsonl", "Q.jsonl"))
     assert any("R.jsonl" in f for f in trained_on)
+    # every held-out window's gate and concerning probability, for replaying window budgets without encoding
+    for r in report.results:
+        w = np.load(tmp_path / "work" / f"windows-{r.author}.npz")
+        assert list(w["labels"]) == r.labels and set(w["trace"]) == set(range(r.traces))
+        assert len(w["gate"]) == len(w["concerning"]) == len(w["trace"])
+        assert float(w["gate_threshold"]) == json.loads((tmp_path / "work" / heads[0]).read_text())["gate_threshold"]
+        assert ((w["gate"] >= 0) & (w["gate"] <= 1)).all() and w["concerning"].max() > 0.5
     with pytest.raises(InputFileError, match="unknown or missing"):
         loao(LoaoConfig(authors=["P+Z"], workdir=tmp_path / "w2"), files, base)
 
@@ -156,6 +166,10 @@ def test_folds_run_apart_merge_into_the_report_of_one_run(tmp_path):
     other = loao(LoaoConfig(authors=["R"], finetune=ft, max_fpr=0.1, workdir=tmp_path / "w3"), files, base)
     with pytest.raises(ValueError, match="different settings"):
         merge([apart[0], other])
+    from azr_safe.monitors.head import TraceScoring
+
+    with pytest.raises(ValueError, match="different settings"):  # scores of another rule do not pool either
+        merge([apart[0], apart[1].model_copy(update={"scoring": TraceScoring()})])
 
 
 def test_restack_reruns_the_patterns_and_keeps_the_classifier_scores(tmp_path, monkeypatch):
