@@ -40,6 +40,7 @@ def score(head_path: Path, traces, styles: list[str]) -> dict:
     style_arr = np.array(styles)
     return {
         "version": head.version,
+        "scoring": head.scoring.model_dump(),
         "best_stack": stack["stack_recall"],
         "best_classifier": round(recall_at_fpr(raw, truth, MAX_FPR)[0], 4),
         "best_all_windows": round(recall_at_fpr(every, truth, MAX_FPR)[0], 4),

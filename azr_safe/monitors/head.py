@@ -43,6 +43,15 @@ class TraceScoring(BaseModel):
         "Windows after a trace's best one are encoded only at this gate probability or above; None = all."))
     second_window_weight: float = Field(default=0.0, ge=0, le=1, description=(
         "Trace score sigmoid(z1 + w * z2) over the two highest window logits; 0 = the max over windows."))
+    second_window_floor: float | None = Field(default=None, le=0, description=(
+        "z2 is raised to at least this logit, so that a confidently benign second window cannot hide a "
+        "confident first one (lowers the score by at most w * |floor|); None = unbounded."))
+
+    def digest_fields(self) -> list:
+        """The rule as the head's digest hashes it: named fields, so a field added later leaves digests alone
+        while it keeps its default."""
+        fields = [self.max_windows, self.extra_window_gate, self.second_window_weight]
+        return fields if self.second_window_floor is None else [*fields, self.second_window_floor]
 
 
 class ReasoningHead(BaseModel):
@@ -85,7 +94,7 @@ def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_thre
     if delta_sha256 is not None:  # frozen-encoder heads keep their old digest
         blocks.append(delta_sha256)
     if scoring is not None and scoring != TraceScoring():  # so do heads with the scoring rule of 2.8 and before
-        blocks.append(scoring.model_dump())
+        blocks.append(scoring.digest_fields())
     blob = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 

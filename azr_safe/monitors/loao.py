@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from azr_safe.monitors.base import monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.finetune import FinetuneConfig
+from azr_safe.monitors.classifier import SHIPPED_SCORING, replay_scores
 from azr_safe.monitors.head import TraceScoring, load_head
 from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_head
 
@@ -58,6 +59,8 @@ class LoaoConfig(BaseModel):
     threshold_fpr: float = Field(default=0.03, gt=0, lt=1,
                                  description="Pooled held-out benign FPR at which the shipped threshold is set.")
     workdir: Path = Field(default=Path("/tmp/azr-loao"), description="Where the LOAO heads are written.")
+    scoring: TraceScoring = Field(default_factory=lambda: SHIPPED_SCORING,
+                                  description="The trace-scoring rule of the LOAO heads, and so of the threshold.")
 
 
 class AuthorResult(BaseModel):
@@ -124,7 +127,8 @@ def _score_author(head_path: Path, traces: list[LabeledTrace],
         gate = sigmoid(every_clf.head.gate.logits(every_clf.encoder.static(window_texts))[:, 0]) if flat else []
         np.savez(windows_out, trace=np.array([i for i, _ in flat], dtype=int), gate=np.asarray(gate),
                  concerning=np.array([w.concerning for _, w in flat]), gate_threshold=every_clf.head.gate_threshold,
-                 labels=np.array([t.label == "concerning" for t in traces]))
+                 labels=np.array([t.label == "concerning" for t in traces]),
+                 head_sha256=every_clf.head.weights_sha256)
     every = np.array([s.scores["concerning"] for s in every_scores])
     return raw, every, pattern_flags(traces)
 
@@ -147,15 +151,17 @@ def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | No
     others = [files[a] for a in files if a not in group and files[a].exists()]
     out = cfg.workdir / f"loao-{fold}.json"
     train_cfg = TrainConfig(corpus=base or template_file(), extra_corpora=others, out=out, c=cfg.c,
-                            finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD)
+                            finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD, scoring=cfg.scoring)
     save_head(train_head(train_cfg), out)
-    return [score_held_out(a, out, load_labeled(files[a]), cfg, t0) for a in group]
+    return [score_held_out(a, out, load_labeled(files[a]), cfg, t0, windows_out=cfg.workdir / f"windows-{a}.npz")
+            for a in group]
 
 
 def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg: LoaoConfig,
-                   t0: float | None = None) -> AuthorResult:
-    """The held-out author's figures for a trained LOAO head (also usable on a saved one)."""
-    raw, every, hits = _score_author(head_path, traces, windows_out=head_path.parent / f"windows-{author}.npz")
+                   t0: float | None = None, windows_out: Path | None = None) -> AuthorResult:
+    """The held-out author's figures for a trained LOAO head (also usable on a saved one); with windows_out,
+    every window's numbers are saved there for replays (rescore, benchmarks/bench_window_budget.py)."""
+    raw, every, hits = _score_author(head_path, traces, windows_out=windows_out)
     truth = np.array([t.label == "concerning" for t in traces])
     return AuthorResult(author=author, traces=len(traces), concerning=int(truth.sum()),
                         classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
@@ -188,6 +194,31 @@ def restack(report: LoaoReport, files: dict[str, Path] | None = None) -> LoaoRep
         fields = _stack_fields(np.array(r.scores), pattern_flags(traces), np.array(r.labels), traces, cfg)
         results.append(r.model_copy(update=fields))
     return summarise(results, cfg, report.scoring)
+
+
+def rescore(report: LoaoReport, workdir: Path, scoring: TraceScoring,
+            files: dict[str, Path] | None = None) -> LoaoReport:
+    """The report under another trace-scoring rule, replayed from the windows its run saved in `workdir` (no
+    encoding): classifier and every-window figures, stack figures and the threshold recomputed for `scoring`."""
+    files = files or author_files()
+    cfg = LoaoConfig.model_validate({**report.settings, "scoring": scoring.model_dump()})
+    results = []
+    for r in report.results:
+        saved = workdir / f"windows-{r.author}.npz"
+        if not saved.exists():
+            raise ValueError(f"{saved}: no saved windows for author {r.author} (LOAO runs save them from head 2.9 on)")
+        w = np.load(saved)
+        truth = np.array(r.labels)
+        if w["labels"].tolist() != r.labels:
+            raise ValueError(f"{saved}: its labels are not the report's for author {r.author}")
+        args = (w["trace"], w["gate"], w["concerning"], float(w["gate_threshold"]), r.traces, scoring)
+        raw, every = replay_scores(*args)[0], replay_scores(*args, use_gate=False)[0]
+        fields = _stack_fields(raw, np.array(r.pattern_hits), truth, load_labeled(files[r.author]), cfg)
+        results.append(r.model_copy(update={
+            "classifier_recall": round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
+            "all_windows_recall": round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
+            "scores": [round(float(x), 6) for x in raw], **fields}))
+    return summarise(results, cfg, scoring)
 
 
 def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | None = None) -> LoaoReport:
@@ -267,6 +298,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="combine saved --json reports (one per fold) instead of training")
     parser.add_argument("--restack", action="store_true",
                         help="with --merge: re-run the patterns monitor as it is now and recompute the stack figures")
+    parser.add_argument("--rescore", action="store_true",
+                        help="with --merge: replay the windows saved in --workdir under the shipped trace-scoring "
+                             "rule (classifier.SHIPPED_SCORING) and recompute every figure and the threshold")
     for name, field in FinetuneConfig.model_fields.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default,
                             help=field.description)
@@ -274,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.merge:
         report = merge([LoaoReport.model_validate_json(p.read_text()) for p in args.merge])
         report = restack(report) if args.restack else report
+        report = rescore(report, args.workdir, SHIPPED_SCORING) if args.rescore else report
     else:
         ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
         report = loao(LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir))

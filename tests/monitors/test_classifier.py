@@ -179,7 +179,9 @@ def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
     assert abs(same[0].concerning - best.concerning) < 1e-4
 
 
-def test_a_second_concerning_window_raises_the_trace_score_and_a_benign_one_lowers_it():
+def test_a_second_concerning_window_raises_the_trace_score_and_a_benign_one_lowers_it_within_the_floor():
+    import math
+
     from azr_safe.monitors.classifier import two_window_score
 
     lone = two_window_score([0.9], 0.3)
@@ -187,22 +189,76 @@ def test_a_second_concerning_window_raises_the_trace_score_and_a_benign_one_lowe
     assert two_window_score([0.9, 0.95], 0.3) > lone > two_window_score([0.9, 0.2], 0.3) > two_window_score([0.9, 0.01], 0.3)
     assert two_window_score([0.9, 0.01, 0.5], 0.3) == two_window_score([0.9, 0.5], 0.3)  # only the top two count
     assert two_window_score([0.9, 0.01], 0.0) == 0.9 and two_window_score([], 0.3) == 0.0  # weight 0: the max
+    # the floor: a confidently benign second window lowers the score by at most weight * |floor| logits
+    floored = two_window_score([0.99, 1e-6], 0.3, floor=-2.0)
+    assert floored == round(1 / (1 + math.exp(-(math.log(99) - 0.6))), 6) > two_window_score([0.99, 1e-6], 0.3)
 
 
-def test_a_trace_flagged_by_two_windows_together_names_both_as_evidence(sample_factory):
-    from azr_safe.monitors.classifier import ReasoningClassifier, TraceScore, WindowScore
+def _shipped_rule_classifier():
+    from azr_safe.monitors.classifier import SHIPPED_SCORING, ReasoningClassifier
 
-    clf = ReasoningClassifier()
-    t = clf.head.threshold
-    below = t - (1 - t)  # under the flag line alone, over it together
-    windows = [WindowScore(start=s, end=s + 10, concerning=p, category="deception", category_scores={})
-               for s, p in ((0, 0.01), (20, below), (40, below))]
-    score = TraceScore(scores=dict.fromkeys(["concerning", *clf.head.categories], 0.0), windows=windows, n_windows=3)
-    score.scores["concerning"] = 0.999999
-    verdict = clf.verdict(score, "reasoning_classifier")
+    return ReasoningClassifier(**SHIPPED_SCORING.model_dump())
+
+
+def _trace_of(clf, window_ps):  # noqa: ANN001, ANN202
+    from azr_safe.monitors.classifier import TraceScore, WindowScore, two_window_score
+
+    windows = [WindowScore(start=20 * i, end=20 * i + 10, concerning=p, category="deception", category_scores={})
+               for i, p in enumerate(window_ps)]
+    scores = dict.fromkeys(["concerning", *clf.head.categories], 0.0)
+    scores["concerning"] = two_window_score(window_ps, clf.rule.second_window_weight, clf.rule.second_window_floor)
+    return TraceScore(scores=scores, windows=windows, n_windows=len(windows))
+
+
+def test_two_windows_under_the_flag_line_flag_together_and_both_are_the_evidence():
+    import math
+
+    clf = _shipped_rule_classifier()
+    logit_t = math.log(clf.head.threshold / (1 - clf.head.threshold))
+    below = 1 / (1 + math.exp(-logit_t / 1.2))  # under the line alone; (1 + 0.3) * z over it together
+    assert clf.calibrated(below) < 0.5
+    verdict = clf.verdict(_trace_of(clf, [0.01, below, below]), "reasoning_classifier")
     assert verdict.flagged and [(s.start, s.end) for s in verdict.spans] == [(20, 30), (40, 50)]
-    score.scores["concerning"] = 0.01
-    assert clf.verdict(score, "reasoning_classifier").spans == []
+
+
+def test_an_unflagged_trace_names_no_evidence_even_if_one_window_is_over_the_line():
+    import math
+
+    clf = _shipped_rule_classifier()
+    logit_t = math.log(clf.head.threshold / (1 - clf.head.threshold))
+    over = 1 / (1 + math.exp(-(logit_t + 0.3)))  # over the line alone; a benign second window takes 0.6 off
+    trace = _trace_of(clf, [over, 1e-6])
+    assert clf.calibrated(over) >= 0.5 and trace.scores["concerning"] < clf.head.threshold
+    verdict = clf.verdict(trace, "reasoning_classifier")
+    assert not verdict.flagged and verdict.spans == [] and verdict.labels == []
+
+
+def test_no_category_outscores_the_trace(sample_factory):
+    clf = _shipped_rule_classifier()
+    for score in clf.score_texts([UH_OH, ESCAPE, *HARD_NEGATIVE_TRACES]):
+        assert all(score.scores[c] <= score.scores["concerning"] for c in clf.head.categories)
+
+
+def test_a_head_file_keeps_its_rule_in_its_digest(tmp_path):
+    import json as _json
+
+    from azr_safe.monitors.classifier import SHIPPED_SCORING
+    from azr_safe.monitors.head import TraceScoring
+    from azr_safe.monitors.train import rethreshold, save_head
+
+    path, shipped = _copy_shipped_head(tmp_path)
+    legacy = rethreshold(shipped, shipped.threshold, TraceScoring())
+    raw = legacy.model_dump(mode="json")
+    del raw["scoring"]  # a head written before the field existed (2.8 and earlier) ...
+    path.write_text(_json.dumps(raw))
+    assert load_head(path).scoring == TraceScoring()  # ... loads with 2.8's rule and its digest holds
+    save_head(rethreshold(legacy, legacy.threshold, SHIPPED_SCORING), path)
+    assert load_head(path).scoring == SHIPPED_SCORING
+    raw = _json.loads(path.read_text())
+    raw["scoring"]["second_window_weight"] = 0.0  # the rule edited by hand, digest not recomputed
+    path.write_text(_json.dumps(raw))
+    with pytest.raises(ConfigError, match="weights_sha256"):
+        load_head(path)
 
 
 def _copy_shipped_head(tmp_path):

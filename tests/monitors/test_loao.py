@@ -146,6 +146,17 @@ def test_a_fold_of_several_authors_trains_once_without_any_of_them_and_reports_e
         assert len(w["gate"]) == len(w["concerning"]) == len(w["trace"])
         assert float(w["gate_threshold"]) == json.loads((tmp_path / "work" / heads[0]).read_text())["gate_threshold"]
         assert ((w["gate"] >= 0) & (w["gate"] <= 1)).all() and w["concerning"].max() > 0.5
+    # replaying the saved windows under the run's own rule reproduces its scores, figures and threshold
+    from azr_safe.monitors.head import TraceScoring
+    from azr_safe.monitors.loao import rescore
+
+    again = rescore(report, tmp_path / "work", report.scoring, files)
+    assert [r.scores for r in again.results] == [r.scores for r in report.results]
+    assert again.threshold == report.threshold and again.mean_classifier_recall == report.mean_classifier_recall
+    other = rescore(report, tmp_path / "work", TraceScoring(), files)  # 2.8's rule: the max over <= 2 windows
+    assert other.scoring == TraceScoring() and other.settings["scoring"] == TraceScoring().model_dump()
+    with pytest.raises(ValueError, match="no saved windows"):
+        rescore(report, tmp_path / "nowhere", report.scoring, files)
     with pytest.raises(InputFileError, match="unknown or missing"):
         loao(LoaoConfig(authors=["P+Z"], workdir=tmp_path / "w2"), files, base)
 
