@@ -14,6 +14,7 @@ number of windows the budget encodes, i.e. the CPU the monitor spends per trace.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from azr_safe.monitors.classifier import SHIPPED_SCORING, replay_scores
 from azr_safe.monitors.corpus import load_labeled
-from azr_safe.monitors.head import TraceScoring, load_head
+from azr_safe.monitors.head import TraceScoring
 from azr_safe.monitors.loao import recall_at_fpr
 from azr_safe.monitors.train import author_files
 
@@ -43,7 +44,7 @@ def window_scores(workdir: Path) -> dict[str, dict[str, np.ndarray]]:
 
     files, out = author_files(), {}
     for head in sorted(workdir.glob("loao-*.json")):
-        sha = load_head(head).weights_sha256
+        sha = json.loads(head.read_text())["weights_sha256"]  # as recorded; loading is only needed to encode
         for author in head.stem.removeprefix("loao-").split("+"):
             cache = workdir / f"windows-{author}.npz"
             if not cache.exists():
