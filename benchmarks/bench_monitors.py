@@ -163,10 +163,9 @@ TARGET_TRACES_PER_S = 50.0
 
 
 def _stack(name: str):  # noqa: ANN202
-    from azr_safe.monitors.classifier import SHIPPED_SCORING, ReasoningClassifierMonitor
+    from azr_safe.monitors.classifier import ReasoningClassifierMonitor
 
     variants = {"head_2_8_budget": {"max_windows": 2, "extra_window_gate": 0.7, "second_window_weight": 0.0},
-                "shipped_scoring_rule": SHIPPED_SCORING.model_dump(),
                 "default_fp32": {"bf16": False},
                 "default_without_extra_window_gate": {"extra_window_gate": None}}
     if name in variants:  # in-run baselines: the default stack with another classifier configuration
@@ -191,7 +190,7 @@ def throughput(n: int) -> dict:
            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     warm = two_kb_traces(64, seed=1)
     for name in ("default", "default_fp32", "default_without_extra_window_gate", "head_2_8_budget",
-                 "shipped_scoring_rule", "default_int8_classifier", "default_without_classifier"):
+                 "default_int8_classifier", "default_without_classifier"):
         suite = _stack(name)
         suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
         load0 = os.getloadavg()[0]
@@ -212,7 +211,7 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
-    for base_name in ("default_fp32", "default_without_extra_window_gate", "head_2_8_budget", "shipped_scoring_rule"):
+    for base_name in ("default_fp32", "default_without_extra_window_gate", "head_2_8_budget"):
         out[f"speedup_default_vs_{base_name}"] = round(
             out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
     print(f"baseline ungated classifier: {base:.1f} traces/s; default stack is "

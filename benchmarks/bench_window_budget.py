@@ -28,13 +28,19 @@ from azr_safe.monitors.head import TraceScoring
 from azr_safe.monitors.loao import recall_at_fpr
 from azr_safe.monitors.train import author_files
 
-BUDGETS = [("shipped", SHIPPED_SCORING.max_windows, SHIPPED_SCORING.extra_window_gate,
-            SHIPPED_SCORING.second_window_weight, SHIPPED_SCORING.second_window_floor),
-           ("head 2.8's: <= 2, gate 0.7, max", 2, 0.7, 0.0, None), ("<= 2, gate 0.7, w 0.3", 2, 0.7, 0.3, -2.0),
-           ("<= 3, gate 0.7, max", 3, 0.7, 0.0, None), ("<= 3, gate 0.7, w 0.3", 3, 0.7, 0.3, -2.0),
-           ("<= 3, gate 0.5, max", 3, 0.5, 0.0, None), ("<= 3, gate 0.5, w 0.2", 3, 0.5, 0.2, -2.0),
-           ("<= 3, gate 0.5, w 0.3, no floor", 3, 0.5, 0.3, None), ("<= 3, gate 0.5, w 0.3", 3, 0.5, 0.3, -2.0),
-           ("<= 4, gate 0.5, w 0.3", 4, 0.5, 0.3, -2.0), ("every window over the gate, max", None, None, 0.0, None)]
+R = TraceScoring  # a rule: max_windows, extra_window_gate, second_window_weight, second_window_floor
+BUDGETS = [("shipped (<= 3, gate 0.5, w 0.3, floor -2)", SHIPPED_SCORING),
+           ("head 2.8's: <= 2, gate 0.7, max", R()), ("<= 2, gate 0.7, w 0.3", R(second_window_weight=0.3,
+                                                                              second_window_floor=-2.0)),
+           ("<= 3, gate 0.7, max", R(max_windows=3)),
+           ("<= 3, gate 0.7, w 0.3", R(max_windows=3, second_window_weight=0.3, second_window_floor=-2.0)),
+           ("<= 3, gate 0.5, max", R(max_windows=3, extra_window_gate=0.5)),
+           ("<= 3, gate 0.5, w 0.2", R(max_windows=3, extra_window_gate=0.5, second_window_weight=0.2,
+                                       second_window_floor=-2.0)),
+           ("<= 3, gate 0.5, w 0.3, no floor", R(max_windows=3, extra_window_gate=0.5, second_window_weight=0.3)),
+           ("<= 4, gate 0.5, w 0.3", R(max_windows=4, extra_window_gate=0.5, second_window_weight=0.3,
+                                       second_window_floor=-2.0)),
+           ("every window over the gate, max", R(max_windows=None, extra_window_gate=None))]
 
 
 def window_scores(workdir: Path) -> dict[str, dict[str, np.ndarray]]:
@@ -56,17 +62,14 @@ def window_scores(workdir: Path) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-def replay(w: dict[str, np.ndarray], max_windows: int | None, extra_gate: float | None, weight: float = 0.0,
-           floor: float | None = None, gate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def replay(w: dict[str, np.ndarray], rule: TraceScoring, gate: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Trace scores and windows encoded per trace under one rule (the classifier's own replay)."""
-    rule = TraceScoring(max_windows=max_windows, extra_window_gate=extra_gate, second_window_weight=weight,
-                        second_window_floor=floor)
     return replay_scores(w["trace"], w["gate"], w["concerning"], float(w["gate_threshold"]), len(w["labels"]),
                          rule, use_gate=gate)
 
 
-def row(name: str, authors: dict[str, dict[str, np.ndarray]], **budget) -> str:
-    runs = {a: (*replay(w, **budget), w["labels"].astype(bool)) for a, w in authors.items()}
+def row(name: str, authors: dict[str, dict[str, np.ndarray]], rule: TraceScoring, gate: bool = True) -> str:
+    runs = {a: (*replay(w, rule, gate), w["labels"].astype(bool)) for a, w in authors.items()}
     best = [recall_at_fpr(s, y, 0.05)[0] for s, _, y in runs.values()]
     benign = np.concatenate([s[~y] for s, _, y in runs.values()])  # the LOAO run's threshold rule (loao.summarise)
     threshold = round(recall_at_fpr(np.r_[benign, 1.0], np.r_[np.zeros(len(benign), bool), True], 0.03)[1], 6)
@@ -82,11 +85,10 @@ def main() -> None:
     args = parser.parse_args()
     authors = window_scores(args.workdir)
     print(f"{len(authors)} held-out authors from {args.workdir}")
-    for name, k, extra, weight, floor in BUDGETS:
-        print(row(name, authors, max_windows=k, extra_gate=extra, weight=weight, floor=floor), flush=True)
-    for weight, floor in ((0.0, None), (SHIPPED_SCORING.second_window_weight, SHIPPED_SCORING.second_window_floor)):
-        print(row(f"every window (no gate), w {weight}", authors, max_windows=None, extra_gate=None, weight=weight,
-                  floor=floor, gate=False))
+    for name, rule in BUDGETS:
+        print(row(name, authors, rule), flush=True)
+    for rule in (TraceScoring(), SHIPPED_SCORING):  # gate off: only the trace score matters
+        print(row(f"every window (no gate), w {rule.second_window_weight}", authors, rule, gate=False))
 
 
 if __name__ == "__main__":

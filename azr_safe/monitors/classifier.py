@@ -79,8 +79,6 @@ class ReasoningClassifier:
                                  extra_window_gate=pick(extra_window_gate, "extra_window_gate") if gate else None,
                                  second_window_weight=pick(second_window_weight, "second_window_weight"),
                                  second_window_floor=pick(second_window_floor, "second_window_floor"))
-        self.max_windows, self.extra_window_gate = self.rule.max_windows, self.rule.extra_window_gate
-        self.second_window_weight = self.rule.second_window_weight
         # int8 kernels take float32 input, so int8 turns bf16 autocast off.
         self.bf16 = (native_bf16() if bf16 == "auto" else bf16) and not int8
         self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8,
@@ -168,11 +166,16 @@ def replay_scores(trace: np.ndarray, gate_p: np.ndarray, concerning: np.ndarray,
     keep = np.ones(len(trace), dtype=bool)
     if use_gate and len(trace):
         keep = select_windows(gate_p, [int(t) for t in trace], gate_threshold, rule)
-    kept: list[list[float]] = [[] for _ in range(n_traces)]
-    for t, p in zip(trace[keep], concerning[keep], strict=True):
-        kept[int(t)].append(float(p))
-    scores = np.array([two_window_score(ps, rule.second_window_weight, rule.second_window_floor) for ps in kept])
-    return scores, np.bincount(trace[keep].astype(int), minlength=n_traces)
+    return trace_scores(trace[keep], concerning[keep], n_traces, rule), np.bincount(trace[keep].astype(int),
+                                                                                  minlength=n_traces)
+
+
+def trace_scores(trace: np.ndarray, window_p: np.ndarray, n_traces: int, rule: TraceScoring) -> np.ndarray:
+    """Each trace's two_window_score under `rule` over the windows given for it (trace index per window)."""
+    windows: list[list[float]] = [[] for _ in range(n_traces)]
+    for t, p in zip(trace, window_p, strict=True):
+        windows[int(t)].append(float(p))
+    return np.array([two_window_score(w, rule.second_window_weight, rule.second_window_floor) for w in windows])
 
 
 def select_windows(gate_p: np.ndarray, trace_of: list[int], gate_threshold: float, rule: TraceScoring) -> np.ndarray:

@@ -28,7 +28,7 @@ from azr_safe.monitors.base import monitors_dir
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.finetune import FinetuneConfig
 from azr_safe.monitors.classifier import SHIPPED_SCORING, replay_scores
-from azr_safe.monitors.head import TraceScoring, load_head
+from azr_safe.monitors.head import TraceScoring
 from azr_safe.monitors.train import TrainConfig, author_files, save_head, train_head
 
 PLACEHOLDER_THRESHOLD = 0.5  # LOAO heads are trained on all their traces; scoring reads raw probabilities
@@ -165,10 +165,16 @@ def score_held_out(author: str, head_path: Path, traces: list[LabeledTrace], cfg
     raw, every, hits = _score_author(head_path, traces, windows_out=windows_out)
     truth = np.array([t.label == "concerning" for t in traces])
     return AuthorResult(author=author, traces=len(traces), concerning=int(truth.sum()),
-                        classifier_recall=round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
-                        all_windows_recall=round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
-                        seconds=round(time.time() - (t0 or time.time()), 1), scores=[round(float(x), 6) for x in raw],
-                        labels=truth.tolist(), **_stack_fields(raw, hits, truth, traces, cfg))
+                        seconds=round(time.time() - (t0 or time.time()), 1), labels=truth.tolist(),
+                        **_score_fields(raw, every, hits, truth, traces, cfg))
+
+
+def _score_fields(raw: np.ndarray, every: np.ndarray, hits: np.ndarray, truth: np.ndarray,
+                  traces: list[LabeledTrace], cfg: LoaoConfig) -> dict:
+    """An author's figures that follow from the classifier scores (shipped path and every window)."""
+    return {"classifier_recall": round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
+            "all_windows_recall": round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
+            "scores": [round(float(x), 6) for x in raw], **_stack_fields(raw, hits, truth, traces, cfg)}
 
 
 def _stack_fields(raw: np.ndarray, hits: np.ndarray, truth: np.ndarray, traces: list[LabeledTrace],
@@ -214,11 +220,8 @@ def rescore(report: LoaoReport, workdir: Path, scoring: TraceScoring,
             raise ValueError(f"{saved}: its labels are not the report's for author {r.author}")
         args = (w["trace"], w["gate"], w["concerning"], float(w["gate_threshold"]), r.traces, scoring)
         raw, every = replay_scores(*args)[0], replay_scores(*args, use_gate=False)[0]
-        fields = _stack_fields(raw, np.array(r.pattern_hits), truth, load_labeled(files[r.author]), cfg)
-        results.append(r.model_copy(update={
-            "classifier_recall": round(recall_at_fpr(raw, truth, cfg.max_fpr)[0], 4),
-            "all_windows_recall": round(recall_at_fpr(every, truth, cfg.max_fpr)[0], 4),
-            "scores": [round(float(x), 6) for x in raw], **fields}))
+        results.append(r.model_copy(update=_score_fields(raw, every, np.array(r.pattern_hits), truth,
+                                                         load_labeled(files[r.author]), cfg)))
     return summarise(results, cfg, scoring)
 
 
@@ -231,10 +234,7 @@ def loao(cfg: LoaoConfig, files: dict[str, Path] | None = None, base: Path | Non
 
         raise InputFileError(f"unknown or missing author(s) {unknown}; known: {sorted(files)}")
     results = [r for fold in cfg.authors for r in hold_out(fold, cfg, files, base)]
-    rules = {load_head(cfg.workdir / f"loao-{fold}.json").scoring for fold in cfg.authors}
-    if len(rules) != 1:
-        raise ValueError(f"the fold heads score traces by different rules: {rules}")
-    return summarise(results, cfg, rules.pop())
+    return summarise(results, cfg, cfg.scoring)  # hold_out trains every fold head with cfg.scoring
 
 
 def summarise(results: list[AuthorResult], cfg: LoaoConfig, scoring: TraceScoring) -> LoaoReport:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from azr_safe.errors import ConfigError
 from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
-from azr_safe.monitors.classifier import SHIPPED_SCORING, two_window_score
+from azr_safe.monitors.classifier import SHIPPED_SCORING, trace_scores
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
 from azr_safe.monitors.finetune import Bag, FinetuneConfig, finetune, save_delta
@@ -178,11 +178,8 @@ def _trace_scores(window_p: np.ndarray, trace: np.ndarray, n_traces: int,
         scores = np.zeros(n_traces)
         np.maximum.at(scores, trace, window_p)
         return scores
-    windows: list[list[float]] = [[] for _ in range(n_traces)]
-    for t, p in zip(trace, window_p, strict=True):
-        if p > 0:
-            windows[t].append(float(p))
-    return np.array([two_window_score(w, rule.second_window_weight, rule.second_window_floor) for w in windows])
+    passed = window_p > 0
+    return trace_scores(trace[passed], window_p[passed], n_traces, rule)
 
 
 def _threshold_at_fpr(benign_scores: np.ndarray, target_fpr: float) -> float:

@@ -56,7 +56,7 @@ def test_the_azr_uh_oh_trace_is_flagged_by_the_reasoning_stack_and_ranked_on_its
     assert "outsmart" in UH_OH[top.start : top.end] and top.concerning > 0.5
     assert ungated.calibrated(min(w.concerning for w in score.windows)) < 0.1  # the benign first sentence: far below the flag line
     gated = classifier_monitor.classifier.score_texts([UH_OH])[0].windows  # the default budget
-    assert len(gated) <= classifier_monitor.classifier.max_windows and (top.start, top.end) in {(w.start, w.end) for w in gated}
+    assert len(gated) <= classifier_monitor.classifier.rule.max_windows and (top.start, top.end) in {(w.start, w.end) for w in gated}
     assert classifier_monitor.check(sample_factory(ESCAPE)).details["head_version"].startswith(f"{HEAD_SEMVER}+")
 
 
@@ -170,7 +170,7 @@ def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
     only_best = ReasoningClassifier(extra_window_gate=1.01).score_texts([text])[0]
     up_to_budget_clf = ReasoningClassifier(extra_window_gate=None)
     up_to_budget = up_to_budget_clf.score_texts([text])[0]
-    assert len(only_best.windows) == 1 and len(up_to_budget.windows) == up_to_budget_clf.max_windows
+    assert len(only_best.windows) == 1 and len(up_to_budget.windows) == up_to_budget_clf.rule.max_windows
     best = only_best.windows[0]
     same = [w for w in up_to_budget.windows if (w.start, w.end) == (best.start, best.end)]
     # the same window, scored in a batch of another shape: equal up to float rounding
@@ -318,8 +318,8 @@ def test_the_cli_takes_a_threshold_and_its_scoring_rule_from_a_loao_report(tmp_p
     head = load_head(path)  # raises if the digest did not follow the rule
     assert head.scoring == rule and head.threshold == 0.97
     clf = ReasoningClassifier(head_path=path)
-    assert (clf.max_windows, clf.extra_window_gate, clf.second_window_weight) == (3, 0.5, 0.3)
-    assert ReasoningClassifier(head_path=path, second_window_weight=0.0).second_window_weight == 0.0
+    assert (clf.rule.max_windows, clf.rule.extra_window_gate, clf.rule.second_window_weight) == (3, 0.5, 0.3)
+    assert ReasoningClassifier(head_path=path, second_window_weight=0.0).rule.second_window_weight == 0.0
     junk = tmp_path / "junk.json"
     junk.write_text("{}")
     assert isinstance(runner.invoke(app, ["monitor", "rethreshold", "--loao", str(junk), "--head", str(path)]).exception,
