@@ -76,7 +76,7 @@ def classifier_variants(traces: list, truth: np.ndarray) -> dict:
     from azr_safe.monitors.classifier import ReasoningClassifier
 
     out = {}
-    variants = [("default", {}), ("fp32", {"bf16": False}), ("no_extra_window_gate", {"extra_window_gate": None}),
+    variants = [("default", {}), ("fp32", {"bf16": False}), ("bf16", {"bf16": True}), ("no_extra_window_gate", {"extra_window_gate": None}),
                 ("head_2_8_budget", {"max_windows": 2, "extra_window_gate": 0.7, "second_window_weight": 0.0}),
                 ("int8", {"int8": True}), ("all_windows", {"gate": False})]
     for name, kwargs in variants:
@@ -166,12 +166,16 @@ def _stack(name: str):  # noqa: ANN202
     from azr_safe.monitors.classifier import ReasoningClassifierMonitor
 
     variants = {"head_2_8_budget": {"max_windows": 2, "extra_window_gate": 0.7, "second_window_weight": 0.0},
-                "default_fp32": {"bf16": False},
+                "default_fp32": {"bf16": False}, "default_bf16": {"bf16": True},
                 "default_without_extra_window_gate": {"extra_window_gate": None}}
     if name in variants:  # in-run baselines: the default stack with another classifier configuration
         suite = build_monitor_suite()
         suite.monitors = [ReasoningClassifierMonitor(**variants[name]) if m.name == "reasoning_classifier" else m
                           for m in suite.monitors]
+        return suite
+    if name == "default_sequential":  # in-run baseline: the classifier waits for the Python monitors
+        suite = build_monitor_suite()
+        suite.concurrent = False
         return suite
     if name == "default_without_classifier":
         return build_monitor_suite(["reasoning_patterns", "code_ast", "sandbox_violation", "reward_signals", "pii"])
@@ -182,6 +186,12 @@ def _stack(name: str):  # noqa: ANN202
     return suite
 
 
+def _bf16_of(suite) -> bool | None:  # noqa: ANN001
+    """Whether the stack's classifier encodes under bf16 autocast (the default times both at load)."""
+    clf = next((m for m in suite.monitors if m.name == "reasoning_classifier"), None)
+    return None if clf is None else clf.classifier.bf16
+
+
 def throughput(n: int) -> dict:
     import torch
 
@@ -189,7 +199,8 @@ def throughput(n: int) -> dict:
     out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads(),
            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     warm = two_kb_traces(64, seed=1)
-    for name in ("default", "default_fp32", "default_without_extra_window_gate", "head_2_8_budget",
+    for name in ("default", "default_sequential", "default_fp32", "default_bf16", "default_without_extra_window_gate",
+                 "head_2_8_budget",
                  "default_int8_classifier", "default_without_classifier"):
         suite = _stack(name)
         suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
@@ -198,7 +209,7 @@ def throughput(n: int) -> dict:
         for b in range(0, n, 64):
             suite.check_batch(samples[b : b + 64])
         dt = time.perf_counter() - t0
-        out[name] = {"traces_per_s": round(n / dt, 1), "ratio_to_target_50": round(n / dt / TARGET_TRACES_PER_S, 3),
+        out[name] = {"traces_per_s": round(n / dt, 1), "bf16": _bf16_of(suite), "ratio_to_target_50": round(n / dt / TARGET_TRACES_PER_S, 3),
                      "loadavg_1m": round((load0 + os.getloadavg()[0]) / 2, 2)}
         print(f"{name:28s} {out[name]}", flush=True)
     # Baseline: the same classifier with the gate off (every window encoded), on a smaller slice.
@@ -211,7 +222,8 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
-    for base_name in ("default_fp32", "default_without_extra_window_gate", "head_2_8_budget"):
+    for base_name in ("default_sequential", "default_fp32", "default_bf16", "default_without_extra_window_gate",
+                      "head_2_8_budget"):
         out[f"speedup_default_vs_{base_name}"] = round(
             out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
     print(f"baseline ungated classifier: {base:.1f} traces/s; default stack is "

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from azr_safe.monitors.encoder import MiniLM, native_bf16, split_windows
+from azr_safe.monitors.encoder import MiniLM, split_windows
 from azr_safe.monitors.head import ReasoningHead, TraceScoring, load_head, sigmoid, softmax
 from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
@@ -36,8 +36,8 @@ SHIPPED_SCORING = TraceScoring(max_windows=3, extra_window_gate=0.5, second_wind
 FROM_HEAD = "head"  # a ReasoningClassifier argument left to the head's own scoring rule
 # Dynamic int8 Linear layers at inference (torch.ao quantize_dynamic); see docs/monitors.md for the trade-off.
 DEFAULT_INT8 = False
-# bfloat16 autocast for the encoder at inference: "auto" = on where the CPU has native bf16 (AVX512-BF16/AMX).
-# Measured 1.5x faster with the same dev recall/FPR/ranking as float32 (docs/monitors.md).
+# bfloat16 autocast for the encoder at inference: "auto" = on where the CPU has native bf16 (AVX512-BF16/AMX)
+# and a timing at load finds it faster (1.5x faster on the VMs of November; 1.6x slower on December's).
 DEFAULT_BF16: bool | Literal["auto"] = "auto"
 
 
@@ -79,10 +79,9 @@ class ReasoningClassifier:
                                  extra_window_gate=pick(extra_window_gate, "extra_window_gate") if gate else None,
                                  second_window_weight=pick(second_window_weight, "second_window_weight"),
                                  second_window_floor=pick(second_window_floor, "second_window_floor"))
+        self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8)
         # int8 kernels take float32 input, so int8 turns bf16 autocast off.
-        self.bf16 = (native_bf16() if bf16 == "auto" else bf16) and not int8
-        self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8,
-                                  bf16=self.bf16)
+        self.bf16 = not int8 and (self.encoder.bf16_faster() if bf16 == "auto" else bf16)
 
     def score_texts(self, texts: list[str]) -> list[TraceScore]:
         windows = [split_windows(t) for t in texts]
@@ -96,7 +95,7 @@ class ReasoningClassifier:
         p_conc = np.zeros(len(flat))
         p_cat = np.zeros((len(flat), len(self.head.categories)))
         if len(kept):
-            x = self.encoder.contextual([window_texts[k] for k in kept])
+            x = self.encoder.contextual([window_texts[k] for k in kept], bf16=self.bf16)
             p_conc[kept] = sigmoid(self.head.concerning.logits(x)[:, 0])
             p_cat[kept] = softmax(self.head.category.logits(x))
         return [self._trace(i, flat, keep, p_conc, p_cat, len(windows[i])) for i in range(len(texts))]
@@ -202,6 +201,7 @@ def _top_k_per_trace(p: np.ndarray, trace: list[int], k: int) -> np.ndarray:
 
 class ReasoningClassifierMonitor:
     name = "reasoning_classifier"
+    releases_gil = True  # torch encodes with the GIL released: the suite runs it beside the Python monitors
 
     def __init__(self, head_path: Path | None = None, gate: bool = True,
                  max_windows: int | None | Literal["head"] = FROM_HEAD, int8: bool = DEFAULT_INT8,

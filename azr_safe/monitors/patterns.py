@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,19 +90,102 @@ def _fast(rx: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(f"(?={first})(?:{lowered})" if first else lowered)
 
 
+class _Re2Prefilter:
+    """Which of the lexicon's regexes can match a text, in one RE2 pass (a DFA over every pattern at once)
+    instead of ~130 backtracking scans; only those are then run with `re`, so spans are unchanged (tested).
+
+    RE2 must never miss a pattern that `re` would match. On ASCII text the two agree for what the lexicon uses
+    (ASCII patterns without anchors or lookarounds), except that Python's \\s also matches \\v and \\x1c-\\x1f:
+    texts with those fall back to `re` alone. Non-ASCII characters that no pattern can tell apart from NUL
+    (no case, not a word, digit or space character: arrows, dashes, emoji, combining marks) become NUL;
+    a text with any other non-ASCII character (letters, Unicode spaces) falls back. Patterns RE2 cannot compile
+    are always run."""
+
+    MAX_TEXT = 1 << 16  # longer texts fall back (RE2's DFA memory is bounded per pass)
+    _PY_ONLY_SPACE = re.compile("[\\v\\x1c-\\x1f]")
+
+    def __init__(self, regexes: list[re.Pattern[str]]) -> None:
+        import re2
+
+        options = re2.Options()
+        options.case_sensitive = False
+        options.log_errors = False
+        options.max_mem = 64 << 20
+        self.set = re2.Set.SearchSet(options)
+        self.always: list[int] = []  # regex positions RE2 cannot take
+        self.slot: list[int] = []  # set index -> regex position
+        for i, rx in enumerate(regexes):
+            try:
+                self.set.Add(rx.pattern)
+                self.slot.append(i)
+            except re2.error:
+                self.always.append(i)
+        self.set.Compile()
+
+    def candidates(self, probe: str) -> set[int] | None:
+        """Positions of the regexes that may match a text, given its `_neutralised` form; None = run them all."""
+        if len(probe) > self.MAX_TEXT or self._PY_ONLY_SPACE.search(probe):
+            return None
+        return {self.slot[k] for k in (self.set.Match(probe) or [])} | set(self.always)
+
+
+def _neutralised(text: str) -> str | None:
+    """`text` with every caseless non-ASCII punctuation or symbol as NUL; None if it has other non-ASCII."""
+    if text.isascii():
+        return text
+    table = {}
+    for ch in set(text):
+        if ord(ch) > 127:
+            if not _neutral(ch):
+                return None
+            table[ord(ch)] = "\x00"
+    return text.translate(table)
+
+
+@lru_cache(maxsize=4096)
+def _neutral(ch: str) -> bool:
+    """True if no ASCII-only, case-insensitive regex can tell `ch` from NUL: both are non-word, non-digit,
+    non-space, caseless characters that equal no ASCII character under IGNORECASE."""
+    if ch.isspace() or re.match(r"[\w\d]", ch) or ch.lower() != ch or ch.upper() != ch:
+        return False
+    if unicodedata.category(ch)[0] not in "PSM":
+        return False
+    return not any(re.fullmatch(re.escape(chr(a)), ch, re.IGNORECASE) for a in range(128))
+
+
+_PREFILTERS: dict[int, tuple[dict, _Re2Prefilter]] = {}
+
+
+def _prefilter(compiled: dict[str, list[re.Pattern[str]]]) -> _Re2Prefilter:
+    """One RE2 set per compiled lexicon (kept with it, so its id cannot be reused while cached)."""
+    hit = _PREFILTERS.get(id(compiled))
+    if hit is None or hit[0] is not compiled:
+        regexes = [rx for category, rxs in compiled.items() if category != NEGATION_KEY for rx in rxs]
+        hit = _PREFILTERS[id(compiled)] = (compiled, _Re2Prefilter(regexes))
+    return hit[1]
+
+
 def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]], fast: bool = True) -> list[Span]:
     """Every regex hit that is not negated in its clause, as a Span with character offsets into `text`.
 
-    `fast` (same result, tested): run the lower-cased, first-character-prefiltered regexes on the
-    lower-cased text when lower-casing keeps every offset."""
+    `fast` (same result, tested): when every character is ASCII or caseless punctuation/symbol, let RE2 say
+    which regexes can match at all (_Re2Prefilter), and run those lower-cased and first-character-prefiltered
+    on the lower-cased text. Otherwise run every regex as written: IGNORECASE also matches letters such as
+    'ſ' to 's' and the Kelvin sign to 'k', which lower-casing does not."""
     cue = compiled.get(NEGATION_KEY, [None])[0]
-    lowered = text.lower()
-    fast = fast and len(lowered) == len(text)  # lower() never shrinks: equal length = same offsets
+    probe = _neutralised(text) if fast else None
+    fast = probe is not None
+    may_match = _prefilter(compiled).candidates(probe) if fast else None
+    lowered = text.lower() if fast else text  # ASCII and caseless characters: lower() keeps every offset
     spans = []
+    position = -1
     for category, regexes in compiled.items():
         if category == NEGATION_KEY:
             continue
         for rx in regexes:
+            position += 1
+            if may_match is not None and position not in may_match:
+                continue
             for m in (_fast(rx).finditer(lowered) if fast else rx.finditer(text)):
                 if m.end() > m.start() and not _negated(text, m.start(), cue):
                     spans.append(Span(field=field, start=m.start(), end=m.end(), category=category,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from azr_safe.errors import ConfigError
@@ -49,15 +51,36 @@ def _load_builtin() -> None:
     )
 
 
-class MonitorSuite:
-    """Several monitors run over the same samples; verdicts come back in `names` order."""
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
-    def __init__(self, monitors: list[Monitor]) -> None:
+
+def _native_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="azr-monitor")
+        return _pool
+
+
+class MonitorSuite:
+    """Several monitors run over the same samples; verdicts come back in `names` order.
+
+    Monitors that spend their time in native code with the GIL released (`releases_gil = True`: torch
+    encoders) run on a worker thread while the pure-Python ones (regexes, presidio, AST) run here: done one
+    after another, a core idles during the Python monitors (measured in benchmarks/bench_monitors.py)."""
+
+    def __init__(self, monitors: list[Monitor], concurrent: bool = True) -> None:
         self.monitors = monitors
         self.names = [m.name for m in monitors]
+        self.concurrent = concurrent
 
     def check_batch(self, samples: list[Sample]) -> list[list[Verdict]]:
-        per_monitor = [m.check_batch(samples) for m in self.monitors]
+        native = [self.concurrent and getattr(m, "releases_gil", False) for m in self.monitors]
+        futures: dict[int, Future] = {i: _native_pool().submit(m.check_batch, samples)
+                                      for i, m in enumerate(self.monitors) if native[i]}
+        inline = {i: m.check_batch(samples) for i, m in enumerate(self.monitors) if not native[i]}
+        per_monitor = [futures[i].result() if native[i] else inline[i] for i in range(len(self.monitors))]
         return [list(vs) for vs in zip(*per_monitor, strict=True)] if per_monitor else [[] for _ in samples]
 
     def check(self, sample: Sample) -> list[Verdict]:

@@ -163,6 +163,36 @@ def test_bf16_autocast_gives_nearly_the_float32_scores(sample_factory):
     assert ReasoningClassifier(bf16=True, int8=True).bf16 is False  # int8 kernels need float32 input
 
 
+def test_auto_bf16_follows_a_timing_of_this_machine_not_the_cpu_flag(monkeypatch):
+    from azr_safe.monitors import encoder as enc
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    model = ReasoningClassifier(bf16=False).encoder
+    timings = {True: 1.0, False: 1.0}
+    monkeypatch.setattr(enc, "_time_encoding", lambda _e, bf16: timings[bf16])
+    monkeypatch.setattr(enc, "native_bf16", lambda: True)
+    for t16, t32, expected in [(0.5, 1.0, True), (0.95, 1.0, False), (1.6, 1.0, False)]:
+        timings.update({True: t16, False: t32})
+        model._bf16_faster = None
+        assert ReasoningClassifier(bf16="auto").bf16 is expected
+    monkeypatch.setattr(enc, "native_bf16", lambda: False)  # no native bf16: never autocast, never timed
+    monkeypatch.setattr(enc, "_time_encoding", lambda *_: pytest.fail("timed without native bf16"))
+    model._bf16_faster = None
+    assert ReasoningClassifier(bf16="auto").bf16 is False
+    model._bf16_faster = None
+
+
+def test_bf16_choice_is_timed_once_per_encoder():
+    from azr_safe.monitors import encoder as enc
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    model = ReasoningClassifier(bf16=False).encoder
+    model._bf16_faster = None
+    first = model.bf16_faster()
+    assert isinstance(first, bool) and model._bf16_faster is first
+    assert enc._time_encoding(model, False, rounds=1) > 0
+
+
 def test_windows_after_the_best_one_are_encoded_only_above_the_extra_gate():
     from azr_safe.monitors.classifier import ReasoningClassifier
 

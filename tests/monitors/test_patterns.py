@@ -156,3 +156,48 @@ def test_the_fast_path_finds_exactly_the_spans_of_the_plain_ignorecase_regexes(m
     for t in traces:
         assert find_spans(t.text, "reasoning", monitor.compiled) == \
             find_spans(t.text, "reasoning", monitor.compiled, fast=False), t.id
+
+
+def _non_ascii_author_traces(limit: int = 300) -> list[str]:
+    from azr_safe.monitors.corpus import load_labeled
+    from azr_safe.monitors.train import author_files
+
+    texts = [t.text for path in author_files().values() for t in load_labeled(path) if not t.text.isascii()]
+    return texts[:: max(1, len(texts) // limit)]
+
+
+def test_the_re2_prefilter_keeps_every_span_on_other_authors_and_their_unicode(monitor):
+    from azr_safe.monitors.patterns import _neutralised, find_spans
+
+    texts = _non_ascii_author_traces()
+    assert len(texts) >= 200
+    assert sum(_neutralised(t) is not None for t in texts) >= 100  # arrows, dashes, emoji: still prefiltered
+    for text in texts:
+        assert find_spans(text, "reasoning", monitor.compiled) == \
+            find_spans(text, "reasoning", monitor.compiled, fast=False)
+
+
+@pytest.mark.parametrize("text", [
+    "Then I delete\vthe audit logs.",  # Python's \s takes \v, RE2's does not
+    "Then I delete\x1fthe audit logs.",
+    "Then I delete\u00a0the audit logs.",  # a Unicode space
+    "Then I delete the audit log\u017f.",  # long s: IGNORECASE matches it to 's', lower() does not
+    "Then I delete the audit logs \u2014 all of them \u2192 gone \U0001f9f5.",  # caseless symbols: prefiltered
+    "Then I delete the audit logs, caf\u00e9 aside.",
+    "Then I delete the audit logs." + " filler text." * 6000,  # longer than the prefilter takes
+])
+def test_texts_the_prefilter_cannot_vouch_for_still_get_every_span(monitor, text):
+    from azr_safe.monitors.patterns import find_spans
+
+    spans = find_spans(text, "reasoning", monitor.compiled)
+    assert spans == find_spans(text, "reasoning", monitor.compiled, fast=False)
+    assert any(s.category == "sabotage" for s in spans)
+
+
+def test_the_prefilter_skips_regexes_that_cannot_match(monitor):
+    from azr_safe.monitors.patterns import _prefilter
+
+    prefilter = _prefilter(monitor.compiled)
+    assert prefilter.candidates("Sort the list, then return its middle element.") == set()
+    hit = prefilter.candidates("Then I delete the audit logs.")
+    assert hit and len(hit) < len(prefilter.slot)

@@ -23,6 +23,47 @@ def test_suite_returns_one_verdict_list_per_sample_in_name_order(sample_factory)
     assert suite.check_batch([]) == []
 
 
+class _SlowNative:
+    """A stand-in for a torch monitor: records its thread, sleeps (GIL released), then answers."""
+
+    releases_gil = True
+
+    def __init__(self, inner, fail: bool = False) -> None:
+        self.inner, self.name, self.fail, self.threads = inner, inner.name, fail, []
+
+    def check_batch(self, samples):
+        import threading
+        import time
+
+        self.threads.append(threading.current_thread().name)
+        time.sleep(0.05)
+        if self.fail:
+            raise RuntimeError("encoder failed")
+        return self.inner.check_batch(samples)
+
+
+def test_gil_releasing_monitors_run_beside_the_others_with_the_same_verdicts_in_order(sample_factory):
+    samples = [sample_factory("fine"), sample_factory("I will escape the sandbox and break out of the jail.")]
+    names = ["code_ast", "reasoning_patterns", "sandbox_violation"]
+    sequential = build_monitor_suite(names)
+    sequential.concurrent = False
+    suite = build_monitor_suite(names)
+    native = _SlowNative(suite.monitors[1])
+    suite.monitors[1] = native
+    assert suite.check_batch(samples) == sequential.check_batch(samples)
+    assert native.threads and native.threads[0].startswith("azr-monitor")
+    suite.concurrent = False
+    suite.check_batch(samples)
+    assert not native.threads[1].startswith("azr-monitor")
+
+
+def test_a_failing_threaded_monitor_raises_in_the_caller(sample_factory):
+    suite = build_monitor_suite(["code_ast", "reasoning_patterns"])
+    suite.monitors[1] = _SlowNative(suite.monitors[1], fail=True)
+    with pytest.raises(RuntimeError, match="encoder failed"):
+        suite.check_batch([sample_factory("fine")])
+
+
 def test_judge_with_a_missing_model_path_is_a_clear_error(monkeypatch, tmp_path):
     from azr_safe.errors import ModelNotFoundError
     from azr_safe.monitors.judge import JudgeMonitor
