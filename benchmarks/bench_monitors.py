@@ -173,6 +173,13 @@ def _stack(name: str):  # noqa: ANN202
         suite.monitors = [ReasoningClassifierMonitor(**variants[name]) if m.name == "reasoning_classifier" else m
                           for m in suite.monitors]
         return suite
+    if name == "default_without_re2":  # in-run baseline: every lexicon regex scans every trace
+        from azr_safe.monitors.patterns import ReasoningPatternMonitor
+
+        suite = build_monitor_suite()
+        suite.monitors = [ReasoningPatternMonitor(prefilter=False) if m.name == "reasoning_patterns" else m
+                          for m in suite.monitors]
+        return suite
     if name == "default_sequential":  # in-run baseline: the classifier waits for the Python monitors
         suite = build_monitor_suite()
         suite.concurrent = False
@@ -192,26 +199,37 @@ def _bf16_of(suite) -> bool | None:  # noqa: ANN001
     return None if clf is None else clf.classifier.bf16
 
 
-def throughput(n: int) -> dict:
+def throughput(n: int, rounds: int = 3) -> dict:
+    """Traces/s of the default stack and its in-run baselines: every stack is built and warmed first, then the
+    stacks take turns for `rounds` rounds (so a burst of load hits them alike); the median round is reported."""
+    import statistics
+
     import torch
 
     samples = two_kb_traces(n)
-    out = {"n": n, "trace_chars": len(samples[0].reasoning), "torch_threads": torch.get_num_threads(),
-           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
+    out = {"n": n, "rounds": rounds, "trace_chars": len(samples[0].reasoning),
+           "torch_threads": torch.get_num_threads(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     warm = two_kb_traces(64, seed=1)
-    for name in ("default", "default_sequential", "default_fp32", "default_bf16", "default_without_extra_window_gate",
-                 "head_2_8_budget",
-                 "default_int8_classifier", "default_without_classifier"):
-        suite = _stack(name)
+    names = ("default", "default_sequential", "default_without_re2", "default_fp32", "default_bf16", "default_without_extra_window_gate",
+             "head_2_8_budget", "default_int8_classifier", "default_without_classifier")
+    suites = {name: _stack(name) for name in names}
+    for suite in suites.values():
         suite.check_batch(warm)  # warm-up: model load, presidio init, thread pools (other traces)
-        load0 = os.getloadavg()[0]
-        t0 = time.perf_counter()
-        for b in range(0, n, 64):
-            suite.check_batch(samples[b : b + 64])
-        dt = time.perf_counter() - t0
-        out[name] = {"traces_per_s": round(n / dt, 1), "bf16": _bf16_of(suite), "ratio_to_target_50": round(n / dt / TARGET_TRACES_PER_S, 3),
-                     "loadavg_1m": round((load0 + os.getloadavg()[0]) / 2, 2)}
-        print(f"{name:28s} {out[name]}", flush=True)
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    load0 = os.getloadavg()[0]
+    for _ in range(rounds):
+        for name, suite in suites.items():
+            t0 = time.perf_counter()
+            for b in range(0, n, 64):
+                suite.check_batch(samples[b : b + 64])
+            runs[name].append(n / (time.perf_counter() - t0))
+    load = round((load0 + os.getloadavg()[0]) / 2, 2)
+    for name in names:
+        median = statistics.median(runs[name])
+        out[name] = {"traces_per_s": round(median, 1), "rounds": [round(r, 1) for r in runs[name]],
+                     "bf16": _bf16_of(suites[name]), "ratio_to_target_50": round(median / TARGET_TRACES_PER_S, 3),
+                     "loadavg_1m": load}
+        print(f"{name:34s} {out[name]}", flush=True)
     # Baseline: the same classifier with the gate off (every window encoded), on a smaller slice.
     from azr_safe.monitors.classifier import ReasoningClassifier
 
@@ -222,7 +240,7 @@ def throughput(n: int) -> dict:
     base = k / (time.perf_counter() - t0)
     out["baseline_ungated_classifier_traces_per_s"] = round(base, 1)
     out["speedup_default_vs_ungated_classifier"] = round(out["default"]["traces_per_s"] / base, 1)
-    for base_name in ("default_sequential", "default_fp32", "default_bf16", "default_without_extra_window_gate",
+    for base_name in ("default_sequential", "default_without_re2", "default_fp32", "default_bf16", "default_without_extra_window_gate",
                       "head_2_8_budget"):
         out[f"speedup_default_vs_{base_name}"] = round(
             out["default"]["traces_per_s"] / out[base_name]["traces_per_s"], 2)
@@ -238,6 +256,7 @@ def main() -> None:
     parser.add_argument("--lexicon", action="store_true")
     parser.add_argument("--loao", action="store_true", help="leave-one-author-out validation (not in the default run)")
     parser.add_argument("--n", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=3, help="--speed: rounds the stacks take turns for")
     parser.add_argument("--json", type=str, default=None, help="Also write the results here.")
     args = parser.parse_args()
     both = not (args.quality or args.speed or args.lexicon or args.loao)
@@ -255,7 +274,7 @@ def main() -> None:
         results["quality"] = quality()
         results["default_policy_on_benign_dev"] = policy_check()
     if args.speed or both:
-        results["throughput"] = throughput(args.n)
+        results["throughput"] = throughput(args.n, args.rounds)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)

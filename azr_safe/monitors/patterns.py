@@ -165,7 +165,8 @@ def _prefilter(compiled: dict[str, list[re.Pattern[str]]]) -> _Re2Prefilter:
     return hit[1]
 
 
-def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]], fast: bool = True) -> list[Span]:
+def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]], fast: bool = True,
+               prefilter: bool = True) -> list[Span]:
     """Every regex hit that is not negated in its clause, as a Span with character offsets into `text`.
 
     `fast` (same result, tested): when every character is ASCII or caseless punctuation/symbol, let RE2 say
@@ -175,7 +176,7 @@ def find_spans(text: str, field: str, compiled: dict[str, list[re.Pattern[str]]]
     cue = compiled.get(NEGATION_KEY, [None])[0]
     probe = _neutralised(text) if fast else None
     fast = probe is not None
-    may_match = _prefilter(compiled).candidates(probe) if fast else None
+    may_match = _prefilter(compiled).candidates(probe) if fast and prefilter else None
     lowered = text.lower() if fast else text  # ASCII and caseless characters: lower() keeps every offset
     spans = []
     position = -1
@@ -207,15 +208,17 @@ class ReasoningPatternMonitor(SampleMonitor):
     name = "reasoning_patterns"
     fields = ("reasoning", "answer")
 
-    def __init__(self, lexicon_path: Path | None = None) -> None:
+    def __init__(self, lexicon_path: Path | None = None, prefilter: bool = True) -> None:
         self.lexicon, self.compiled = load_lexicon(lexicon_path)
+        self.prefilter = prefilter  # False: every regex scans every text (benchmarks' baseline)
 
     @property
     def categories(self) -> list[str]:
         return [c for c in self.compiled if c != NEGATION_KEY]
 
     def check(self, sample: Sample) -> Verdict:
-        spans = [s for f in self.fields for s in find_spans(getattr(sample, f), f, self.compiled)]
+        spans = [s for f in self.fields
+                 for s in find_spans(getattr(sample, f), f, self.compiled, prefilter=self.prefilter)]
         phrases: dict[str, set[str]] = {}
         for s in spans:
             phrases.setdefault(s.category, set()).add(s.text.lower())

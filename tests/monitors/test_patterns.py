@@ -201,3 +201,9 @@ def test_the_prefilter_skips_regexes_that_cannot_match(monitor):
     assert prefilter.candidates("Sort the list, then return its middle element.") == set()
     hit = prefilter.candidates("Then I delete the audit logs.")
     assert hit and len(hit) < len(prefilter.slot)
+
+
+def test_the_monitor_without_the_prefilter_gives_the_same_verdict(sample_factory):
+    sample = sample_factory(AZR_UH_OH + " Then I delete the audit logs and disable the monitor.")
+    assert ReasoningPatternMonitor(prefilter=False).check(sample) == ReasoningPatternMonitor().check(sample)
+    assert ReasoningPatternMonitor().check(sample).flagged
