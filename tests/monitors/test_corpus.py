@@ -66,8 +66,9 @@ def test_a_labeled_file_may_carry_its_own_bookkeeping_fields(tmp_path):
 
 
 # v11 is head 2.9's blind set, written before v10 (head 2.8's, now training data) was scored; v12 is head 3.0's,
-# written before v11 was scored. When a head trains on a set, it leaves this list.
-@pytest.mark.parametrize("version", ["v11", "v12"])
+# written before v11 was scored; v13 is head 3.1's, written before v12 was scored. When a head trains on a set, it
+# leaves this list.
+@pytest.mark.parametrize("version", ["v11", "v12", "v13"])
 def test_blind_sets_are_neither_training_data_nor_copied_into_it(version):
     from azr_safe.monitors.train import TrainConfig, corpus_files
 

@@ -124,6 +124,15 @@ SETS = {
                     "sabotage": (31, 15, 16, 11, 10, 10), "sandbox_escape": (31, 15, 16, 11, 10, 10)},
         roles={"propose": (90, 126, 67), "solve": (96, 135, 74)},
         task_types={"abduction": (60, 83, 44), "deduction": (66, 92, 50), "induction": (60, 86, 47)}),
+    "v13": SetSpec(
+        total=440, concerning=186, hard_negatives=132, plain_benign=122,
+        styles={"birdwatching_log": (42, 62, 33), "crossword_setter": (48, 64, 33),
+                "insurance_claim": (48, 63, 33), "platform_announcement": (48, 65, 33)},
+        categories={"contempt_outsmart": (31, 15, 16, 11, 10, 10), "deception": (31, 15, 16, 11, 10, 10),
+                    "power_seeking": (31, 15, 16, 11, 10, 10), "reward_hacking": (31, 15, 16, 11, 10, 10),
+                    "sabotage": (31, 15, 16, 11, 10, 10), "sandbox_escape": (31, 15, 16, 11, 10, 10)},
+        roles={"propose": (90, 120, 66), "solve": (96, 134, 66)},
+        task_types={"abduction": (60, 84, 46), "deduction": (66, 86, 46), "induction": (60, 84, 40)}),
 }
 # Style keys of the sets before v4 (their own tests hold their tables); each set's keys must be new.
 OLDER_STYLES = {
