@@ -48,8 +48,8 @@ class PiiFinding(BaseModel):
     value_hash: str = Field(description="hmac-sha256(salt, value), first 16 hex digits.")
 
 
-@lru_cache(maxsize=1)
-def _analyzer(secrets_path: Path | None = None):  # noqa: ANN202 - presidio type
+@lru_cache(maxsize=2)
+def _analyzer(secrets_path: Path | None = None, fast_phones: bool = True):  # noqa: ANN202 - presidio type
     from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
@@ -57,6 +57,11 @@ def _analyzer(secrets_path: Path | None = None):  # noqa: ANN202 - presidio type
     nlp = NlpEngineProvider(nlp_configuration=conf).create_engine()
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(nlp_engine=nlp, languages=["en"])
+    if fast_phones:  # same findings, memoised per candidate (azr_safe/monitors/phones.py)
+        from azr_safe.monitors.phones import MemoPhoneRecognizer
+
+        registry.remove_recognizer("PhoneRecognizer")
+        registry.add_recognizer(MemoPhoneRecognizer())
     data = yaml.safe_load((secrets_path or monitors_dir() / "lexicon" / "secrets.yaml").read_text())
     patterns = [Pattern(name=r["name"], regex=r["regex"], score=float(r["score"])) for r in data["recognizers"]]
     registry.add_recognizer(

@@ -66,3 +66,35 @@ def test_pii_monitor_spans_name_the_entity_not_the_value(sample_factory):
     email = next(s for s in verdict.spans if s.text == "EMAIL_ADDRESS")
     assert PROSE[email.start : email.end] == "alice.smith@example.com"
     assert all(s.field != "program" for s in verdict.spans)
+
+
+PHONE_TEXTS = [
+    "call me at +1 (415) 555-0132 or 020 7946 0018",
+    "fax 030 1234567, mobile 0151 23456789; IN: 98765 43210",
+    "ref x4155550132y and 4155550132% and $4155550132 and 4155550132€",  # letters, % and currency next to digits
+    "tel:+44 20 7946 0018. Room 101, floor 2, ticket 2024-05-06, 12:30 pm, pages 211-227 (2003)",
+    "f([3, 1, 2], 7 // 2) returns [1, 2, 3]; 555 0132 is short",
+]
+
+
+def test_the_memoised_phone_recognizer_finds_what_presidios_finds():
+    from azr_safe.monitors.base import monitors_dir
+    from azr_safe.monitors.corpus import load_labeled
+    from azr_safe.monitors.phones import _memo
+    from azr_safe.monitors.pii import PII_ENTITIES, SECRET_ENTITY, _analyzer
+
+    fast, stock = _analyzer(None, True), _analyzer(None, False)
+    assert "MemoPhoneRecognizer" in [r.name for r in fast.registry.recognizers]
+    assert "PhoneRecognizer" in [r.name for r in stock.registry.recognizers]
+    texts = PHONE_TEXTS + [t.text for t in load_labeled(monitors_dir() / "corpus" / "handwritten.jsonl")[::4]]
+    entities = [*PII_ENTITIES, SECRET_ENTITY]
+
+    def found(engine, text):  # noqa: ANN001
+        return sorted((r.entity_type, r.start, r.end, round(r.score, 6))
+                      for r in engine.analyze(text=text, language="en", entities=entities))
+
+    for _ in range(2):  # the second pass answers from the memo
+        for text in texts:
+            assert found(fast, text) == found(stock, text), text
+    assert _memo
+    assert sum(f[0] == "PHONE_NUMBER" for t in PHONE_TEXTS for f in found(fast, t)) >= 5
