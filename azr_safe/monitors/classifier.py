@@ -80,6 +80,10 @@ class ReasoningClassifier:
                                  second_window_weight=pick(second_window_weight, "second_window_weight"),
                                  second_window_floor=pick(second_window_floor, "second_window_floor"))
         self.encoder = MiniLM.get(self.head.delta_path(head_path), self.head.delta_sha256, int8=int8)
+        # Ensemble members: (encoder with the member's tuned layers, its linear heads); the primary comes first.
+        self.members = [(self.encoder, self.head.concerning, self.head.category)] + [
+            (MiniLM.get(self.head.member_path(m, head_path), m.delta_sha256, int8=int8), m.concerning, m.category)
+            for m in self.head.members]
         # int8 kernels take float32 input, so int8 turns bf16 autocast off.
         self.bf16 = not int8 and (self.encoder.bf16_faster() if bf16 == "auto" else bf16)
 
@@ -95,10 +99,18 @@ class ReasoningClassifier:
         p_conc = np.zeros(len(flat))
         p_cat = np.zeros((len(flat), len(self.head.categories)))
         if len(kept):
-            x = self.encoder.contextual([window_texts[k] for k in kept], bf16=self.bf16)
-            p_conc[kept] = sigmoid(self.head.concerning.logits(x)[:, 0])
-            p_cat[kept] = softmax(self.head.category.logits(x))
+            p_conc[kept], p_cat[kept] = self._encode([window_texts[k] for k in kept])
         return [self._trace(i, flat, keep, p_conc, p_cat, len(windows[i])) for i in range(len(texts))]
+
+    def _encode(self, windows: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """P(concerning) and P(category | concerning) per window: sigmoid of the members' mean logit, and the
+        mean of their category probabilities (one member: its own)."""
+        logits, categories = [], []
+        for encoder, concerning, category in self.members:
+            x = encoder.contextual(windows, bf16=self.bf16)
+            logits.append(concerning.logits(x)[:, 0])
+            categories.append(softmax(category.logits(x)))
+        return sigmoid(np.mean(logits, axis=0)), np.mean(categories, axis=0)
 
     def _trace(self, i: int, flat, keep, p_conc, p_cat, n_windows: int) -> TraceScore:  # noqa: ANN001
         cats = self.head.categories

@@ -54,6 +54,22 @@ class TraceScoring(BaseModel):
         return fields if self.second_window_floor is None else [*fields, self.second_window_floor]
 
 
+class HeadMember(BaseModel):
+    """Another fine-tuned encoder top with its two linear heads (an ensemble member). A window's concerning
+    logit is the mean over the head and its members, its category probabilities the mean of theirs; the gate
+    is the head's. Averaging two fold heads trained apart raised LOAO recall (docs/monitors.md, session 11)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delta_file: str = Field(description="The member's fine-tuned top layers (safetensors), relative to the head.")
+    delta_sha256: str = Field(description="sha256 of `delta_file`, checked on load.")
+    concerning: Linear
+    category: Linear
+
+    def digest_fields(self) -> list:
+        return [self.delta_sha256, self.concerning.model_dump(), self.category.model_dump()]
+
+
 class ReasoningHead(BaseModel):
     """Everything needed to reproduce and audit a trained head."""
 
@@ -75,26 +91,34 @@ class ReasoningHead(BaseModel):
     delta_file: str | None = Field(default=None, description="Fine-tuned top encoder layers (safetensors), "
                                    "relative to the head file; None = frozen MiniLM.")
     delta_sha256: str | None = Field(default=None, description="sha256 of `delta_file`, checked on load.")
+    members: list[HeadMember] = Field(default_factory=list, description="Further ensemble members (each with "
+                                      "its own fine-tuned layers); empty = one model.")
     training: dict[str, float | int | str] = Field(default_factory=dict, description="Metrics and settings.")
     weights_sha256: str = Field(description="sha256 of the canonical JSON of the four weight blocks.")
 
     def weights_digest(self) -> str:
         return weights_digest(self.gate, self.concerning, self.category, self.gate_threshold, self.threshold,
-                              self.delta_sha256, self.scoring)
+                              self.delta_sha256, self.scoring, self.members)
 
     def delta_path(self, head_path: Path | None = None) -> Path | None:
         if self.delta_file is None:
             return None
         return (head_path or default_head_path()).parent / self.delta_file
 
+    def member_path(self, member: HeadMember, head_path: Path | None = None) -> Path:
+        return (head_path or default_head_path()).parent / member.delta_file
+
 
 def weights_digest(gate: Linear, concerning: Linear, category: Linear, gate_threshold: float, threshold: float,
-                   delta_sha256: str | None = None, scoring: TraceScoring | None = None) -> str:
+                   delta_sha256: str | None = None, scoring: TraceScoring | None = None,
+                   members: list[HeadMember] | None = None) -> str:
     blocks = [gate.model_dump(), concerning.model_dump(), category.model_dump(), gate_threshold, threshold]
     if delta_sha256 is not None:  # frozen-encoder heads keep their old digest
         blocks.append(delta_sha256)
     if scoring is not None and scoring != TraceScoring():  # so do heads with the scoring rule of 2.8 and before
         blocks.append(scoring.digest_fields())
+    if members:  # single-model heads keep their digest
+        blocks.append([m.digest_fields() for m in members])
     blob = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 from azr_safe.errors import ConfigError
@@ -354,3 +356,62 @@ def test_the_cli_takes_a_threshold_and_its_scoring_rule_from_a_loao_report(tmp_p
     junk.write_text("{}")
     assert isinstance(runner.invoke(app, ["monitor", "rethreshold", "--loao", str(junk), "--head", str(path)]).exception,
                       ConfigError)
+
+
+def _ensemble_head(tmp_path, member_bias_shift: float = 0.0, member_delta: bytes | None = None):  # noqa: ANN202
+    """The shipped head with one more member: its own copy of the tuned layers and, optionally, a shifted bias."""
+    from azr_safe.monitors.head import HeadMember, Linear
+
+    head = load_head()
+    (tmp_path / "member.layers.safetensors").write_bytes(member_delta or head.delta_path().read_bytes())
+    (tmp_path / head.delta_file).write_bytes(head.delta_path().read_bytes())
+    import hashlib
+
+    member = HeadMember(delta_file="member.layers.safetensors",
+                        delta_sha256=hashlib.sha256(head.delta_path().read_bytes()).hexdigest(),
+                        concerning=Linear(weight=head.concerning.weight,
+                                          bias=[b + member_bias_shift for b in head.concerning.bias]),
+                        category=head.category)
+    ensemble = head.model_copy(update={"members": [member]})
+    ensemble = ensemble.model_copy(update={"weights_sha256": ensemble.weights_digest()})
+    path = tmp_path / "reasoning_head.json"
+    path.write_text(ensemble.model_dump_json())
+    return head, ensemble, path
+
+
+def test_an_ensemble_head_averages_its_members_window_logits(tmp_path):
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    texts = [UH_OH, ESCAPE, *HARD_NEGATIVE_TRACES]
+    single = ReasoningClassifier(bf16=False).score_texts(texts)
+    head, ensemble, path = _ensemble_head(tmp_path)
+    assert ensemble.weights_sha256 != head.weights_sha256  # members are in the digest
+    twin = ReasoningClassifier(head_path=path, bf16=False)
+    assert len(twin.members) == 2
+    for a, b in zip(single, twin.score_texts(texts), strict=True):  # two identical members: the one model
+        assert [w.concerning for w in a.windows] == pytest.approx([w.concerning for w in b.windows], abs=1e-6)
+    _, _, shifted_path = _ensemble_head(tmp_path, member_bias_shift=-4.0)
+    shifted = ReasoningClassifier(head_path=shifted_path, bf16=False).score_texts(texts)
+    for a, b in zip(single, shifted, strict=True):  # the member's logits are 4 lower: the mean is 2 lower
+        for wa, wb in zip(a.windows, b.windows, strict=True):
+            za, zb = (np.log(p / (1 - p)) for p in (np.clip(wa.concerning, 1e-6, 1 - 1e-6),
+                                                    np.clip(wb.concerning, 1e-6, 1 - 1e-6)))
+            if 1e-5 < wa.concerning < 1 - 1e-5:
+                assert zb == pytest.approx(za - 2.0, abs=1e-3)
+
+
+def test_an_ensemble_members_edited_layers_or_weights_are_refused(tmp_path):
+    from azr_safe.monitors.classifier import ReasoningClassifier
+
+    head = load_head()
+    blob = bytearray(head.delta_path().read_bytes())
+    blob[-1] ^= 0x01
+    _, _, path = _ensemble_head(tmp_path, member_delta=bytes(blob))
+    with pytest.raises(ConfigError, match="sha256"):
+        ReasoningClassifier(head_path=path)
+    _, ensemble, path = _ensemble_head(tmp_path)
+    edited = json.loads(path.read_text())
+    edited["members"][0]["concerning"]["bias"][0] += 0.5
+    path.write_text(json.dumps(edited))
+    with pytest.raises(ConfigError, match="weights_sha256"):
+        load_head(path)
