@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from azr_safe.monitors.encoder import MiniLM, split_windows
+from azr_safe.monitors.encoder import MiniLM, contextual_ensemble, split_windows
 from azr_safe.monitors.head import ReasoningHead, TraceScoring, load_head, sigmoid, softmax
 from azr_safe.monitors.registry import register
 from azr_safe.monitors.verdict import Span, Verdict
@@ -106,8 +106,8 @@ class ReasoningClassifier:
         """P(concerning) and P(category | concerning) per window: sigmoid of the members' mean logit, and the
         mean of their category probabilities (one member: its own)."""
         logits, categories = [], []
-        for encoder, concerning, category in self.members:
-            x = encoder.contextual(windows, bf16=self.bf16)
+        embeddings = contextual_ensemble([encoder for encoder, _, _ in self.members], windows, bf16=self.bf16)
+        for x, (_, concerning, category) in zip(embeddings, self.members, strict=True):
             logits.append(concerning.logits(x)[:, 0])
             categories.append(softmax(category.logits(x)))
         return sigmoid(np.mean(logits, axis=0)), np.mean(categories, axis=0)

@@ -104,6 +104,7 @@ class MiniLM:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
         self.word_embeddings = self.model.get_input_embeddings().weight.detach().numpy().copy()
+        self.first_tuned = len(self.model.encoder.layer)  # lowest layer a delta replaced (none: past the top)
         self.delta_sha256 = self._load_delta(delta, delta_sha256) if delta is not None else None
         if int8:  # dynamic int8 Linear layers: inference only (never used for training)
             from torch.ao.quantization import quantize_dynamic
@@ -127,6 +128,8 @@ class MiniLM:
         if missing:
             raise ConfigError(f"{delta}: unknown tensors {sorted(missing)[:3]}")
         self.model.load_state_dict(state, strict=False)
+        tuned = [int(k.split(".")[2]) for k in state if k.startswith("encoder.layer.")]
+        self.first_tuned = min(tuned, default=self.first_tuned)
         return digest
 
     @classmethod
@@ -185,6 +188,10 @@ class MiniLM:
                 out[idx] = pooled.numpy()
         return _l2(out)
 
+    def _pooled(self, hidden, mask) -> np.ndarray:  # noqa: ANN001
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return ((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)).float().numpy()
+
     def bf16_faster(self) -> bool:
         """Whether bf16 autocast encodes faster than float32 here, timed once per process on a fixed batch.
         A bf16 flag in /proc/cpuinfo is not enough: on the project's AVX512-BF16 VMs float32 ran 1.6x faster
@@ -192,6 +199,34 @@ class MiniLM:
         if self._bf16_faster is None:
             self._bf16_faster = native_bf16() and _time_encoding(self, True) < BF16_MARGIN * _time_encoding(self, False)
         return self._bf16_faster
+
+
+def contextual_ensemble(encoders: list[MiniLM], texts: list[str], batch_size: int = 32,
+                        bf16: bool = False) -> list[np.ndarray]:
+    """`contextual(texts)` of each encoder (ensemble members over one backbone), with the layers below every
+    member's first tuned layer run once: their weights are the backbone's in every member."""
+    if len(encoders) == 1:
+        return [encoders[0].contextual(texts, batch_size, bf16)]
+    base = encoders[0]
+    torch, shared = base.torch, min(e.first_tuned for e in encoders)
+    out = [np.zeros((len(texts), base.model.config.hidden_size), dtype=np.float32) for _ in encoders]
+    order = sorted(range(len(texts)), key=lambda i: len(base.token_ids(texts[i])))
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+    with torch.inference_mode(), autocast:
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            enc = base.batch([texts[i] for i in idx])
+            mask = enc["attention_mask"]
+            ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+            states = base.model.embeddings(input_ids=enc["input_ids"])
+            for layer in base.layers()[:shared]:
+                states = layer(states, attention_mask=ext)
+            for n, e in enumerate(encoders):
+                top = states
+                for layer in e.layers()[shared:]:
+                    top = layer(top, attention_mask=ext)
+                out[n][idx] = e._pooled(top.float(), mask)
+    return [_l2(x) for x in out]
 
 
 BF16_MARGIN = 0.9  # bf16 must be >= 10% faster: its scores are only within 0.02 of float32's

@@ -415,3 +415,17 @@ def test_an_ensemble_members_edited_layers_or_weights_are_refused(tmp_path):
     path.write_text(json.dumps(edited))
     with pytest.raises(ConfigError, match="weights_sha256"):
         load_head(path)
+
+
+def test_ensemble_members_share_the_untuned_lower_layers_with_the_same_embeddings(tmp_path):
+    from azr_safe.monitors.encoder import MiniLM, contextual_ensemble
+
+    head, ensemble, path = _ensemble_head(tmp_path)
+    base = MiniLM.get()  # no delta: every layer is the backbone's
+    tuned = MiniLM.get(head.delta_path(), head.delta_sha256)
+    assert base.first_tuned == 6 and tuned.first_tuned == 4  # head 2.x tunes the top two layers
+    windows = [UH_OH, ESCAPE, *HARD_NEGATIVE_TRACES, "short"]
+    together = contextual_ensemble([tuned, base], windows)
+    for alone, shared in zip([tuned.contextual(windows), base.contextual(windows)], together, strict=True):
+        assert np.abs(alone - shared).max() < 1e-4
+    assert np.abs(together[0] - together[1]).max() > 1e-2  # the members differ, so the test could fail
