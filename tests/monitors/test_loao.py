@@ -123,6 +123,18 @@ def test_leave_one_author_out_never_trains_on_the_held_out_author(tmp_path):
         loao(LoaoConfig(authors=["Z"], workdir=tmp_path / "w2"), files, base)
 
 
+def test_loao_heads_carry_the_ensemble_members_asked_for(tmp_path):
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.loao import LoaoConfig, loao
+
+    files, base = _authors_and_base(tmp_path)
+    cfg = LoaoConfig(authors=["P"], finetune=FinetuneConfig(epochs=1), workdir=tmp_path / "work", member_seeds=[3])
+    loao(cfg, files, base)
+    head = json.loads((tmp_path / "work" / "loao-P.json").read_text())
+    assert len(head["members"]) == 1 and head["training"]["member_seeds"] == "3"
+    assert (tmp_path / "work" / head["members"][0]["delta_file"]).exists()
+
+
 def test_a_fold_of_several_authors_trains_once_without_any_of_them_and_reports_each(tmp_path):
     from azr_safe.monitors.finetune import FinetuneConfig
     from azr_safe.monitors.loao import LoaoConfig, loao
@@ -202,3 +214,22 @@ def test_restack_reruns_the_patterns_and_keeps_the_classifier_scores(tmp_path, m
     files["P"].write_text(files["P"].read_text().splitlines()[0] + "\n")
     with pytest.raises(ValueError, match="traces now"):
         restack(report, files)
+
+
+def test_monitor_train_passes_repeated_member_seeds(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from azr_safe.cli.monitor import app
+    from azr_safe.monitors import train as train_module
+
+    seen = []
+
+    class Head:
+        version, weights_sha256, corpus_sha256, training = "x", "y", "z", {}
+
+    monkeypatch.setattr(train_module, "train_head", lambda cfg: seen.append(cfg) or Head())
+    monkeypatch.setattr(train_module, "save_head", lambda head, path: None)
+    result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "h.json"), "--member-seed", "1",
+                                      "--member-seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen[0].member_seeds == [1, 2]
