@@ -83,11 +83,13 @@ class Bag(BaseModel):
 
 def finetune(encoder: MiniLM, texts: list[str], concerning: np.ndarray, category: np.ndarray,
              n_categories: int, cfg: FinetuneConfig, predict: list[str] | None = None,
-             bags: list[Bag] | None = None) -> tuple[TunedWeights, np.ndarray]:
+             bags: list[Bag] | None = None, lower: list[tuple] | None = None) -> tuple[TunedWeights, np.ndarray]:
     """Train the top layers + heads on windows (category = -1 for negatives) with balanced BCE + CE.
 
     `concerning` is 1, 0, or -1 for a window whose label is unknown (it only appears in `bags`).
-    Returns the weights and P(concerning) of the `predict` windows under the tuned model (validation)."""
+    Returns the weights and P(concerning) of the `predict` windows under the tuned model (validation).
+    `lower`: `cache_lower(encoder, texts, cfg.tuned_layers, cfg.batch_size)` computed already (ensemble members
+    share it: the frozen layers give the same states whatever the seed)."""
     import copy
 
     torch = encoder.torch
@@ -96,7 +98,7 @@ def finetune(encoder: MiniLM, texts: list[str], concerning: np.ndarray, category
     torch.use_deterministic_algorithms(True)
     try:
         torch.manual_seed(cfg.seed)
-        cached = cache_lower(encoder, texts, cfg.tuned_layers, cfg.batch_size)
+        cached = lower if lower is not None else cache_lower(encoder, texts, cfg.tuned_layers, cfg.batch_size)
         top = torch.nn.ModuleList([copy.deepcopy(layer) for layer in encoder.layers()[-cfg.tuned_layers:]]).train()
         hidden = encoder.model.config.hidden_size
         conc_head, cat_head = torch.nn.Linear(hidden, 1), torch.nn.Linear(hidden, n_categories)

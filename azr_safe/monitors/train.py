@@ -17,7 +17,7 @@ from azr_safe.monitors.base import REASONING_CATEGORIES, monitors_dir
 from azr_safe.monitors.classifier import SHIPPED_SCORING, trace_scores
 from azr_safe.monitors.corpus import LabeledTrace, load_labeled
 from azr_safe.monitors.encoder import MiniLM, split_windows, weights_sha256
-from azr_safe.monitors.finetune import Bag, FinetuneConfig, TunedWeights, finetune, save_delta
+from azr_safe.monitors.finetune import Bag, FinetuneConfig, TunedWeights, cache_lower, finetune, save_delta
 from azr_safe.monitors.head import HeadMember, Linear, ReasoningHead, TraceScoring, sigmoid, weights_digest
 
 HEAD_SEMVER = "2.9.0"  # 2.x: fine-tuned top encoder layer(s) + head; 1.x: frozen MiniLM + logistic regression
@@ -349,10 +349,12 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     val_rows = np.flatnonzero(fold == 0) if validate else np.array([], dtype=int)
     val_texts = sorted({ws.texts[r] for r in val_rows})
     bag_texts = sorted({ws.texts[r] for br in bag_rows for r in br})
-    runs = [finetune(model, [ws.texts[r] for r in rows], y[rows], np.array(ws.category)[rows],
-                     len(REASONING_CATEGORIES), ft.model_copy(update={"seed": seed}),
-                     predict=val_texts + bag_texts, bags=bags)
+    texts = [ws.texts[r] for r in rows]
+    lower = cache_lower(model, texts, ft.tuned_layers, ft.batch_size) if cfg.member_seeds else None
+    runs = [finetune(model, texts, y[rows], np.array(ws.category)[rows], len(REASONING_CATEGORIES),
+                     ft.model_copy(update={"seed": seed}), predict=val_texts + bag_texts, bags=bags, lower=lower)
             for seed in [ft.seed, *cfg.member_seeds]]
+    del lower
     tuned = runs[0][0]
     p_out = _mean_logit([p for _, p in runs])  # validation and pseudo-labels see the ensemble, as inference does
     p_val = p_out[: len(val_texts)]

@@ -457,3 +457,7 @@ def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
     texts = [ESCAPE, *HARD_NEGATIVE_TRACES]
     assert [s.scores["concerning"] for s in clf.score_texts(texts)] != \
         [s.scores["concerning"] for s in single.score_texts(texts)]  # the member counts
+    # the member shares the frozen layers' cache and is exactly what training with its seed alone gives
+    alone = train_head(cfg.model_copy(update={"out": tmp_path / "alone.json", "member_seeds": [],
+                                              "finetune": FinetuneConfig(epochs=1, seed=1)}))
+    assert alone.delta_sha256 == member.delta_sha256
