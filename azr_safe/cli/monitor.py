@@ -113,6 +113,8 @@ def train(
     c: Annotated[float | None, typer.Option(help="Inverse L2 strength of the logistic regressions.")] = None,
     member_seed: Annotated[list[int] | None, typer.Option(help="Train one more ensemble member with this seed "
                                                                "(repeatable; each costs one more fine-tuning).")] = None,
+    member_tuned_layers: Annotated[list[int] | None, typer.Option(help="Train one more member that tunes this many "
+                                                                       "top layers (repeatable).")] = None,
 ) -> None:
     """Train the classifier head on the labeled corpus, reproducibly; prints the version and hashes."""
     from azr_safe.monitors.train import TrainConfig, save_head, train_head
@@ -120,6 +122,8 @@ def train(
     overrides = {k: v for k, v in {"corpus": corpus, "out": out, "c": c, "member_seeds": member_seed}.items()
                  if v is not None}
     cfg = TrainConfig(**overrides)
+    if member_tuned_layers and cfg.finetune is not None:
+        cfg.member_finetunes = [cfg.finetune.model_copy(update={"tuned_layers": n}) for n in member_tuned_layers]
     head = train_head(cfg)
     save_head(head, cfg.out)
     console = Console()

@@ -64,6 +64,9 @@ class LoaoConfig(BaseModel):
                                   description="The trace-scoring rule of the LOAO heads, and so of the threshold.")
     member_seeds: list[int] = Field(default_factory=list, description="Ensemble members of every LOAO head "
                                     "(TrainConfig.member_seeds): each one more fine-tuning per fold.")
+    member_finetunes: list[FinetuneConfig] = Field(default_factory=list,
+                                                   description="More members with their own settings "
+                                                               "(TrainConfig.member_finetunes).")
 
 
 class AuthorResult(BaseModel):
@@ -155,7 +158,7 @@ def hold_out(fold: str, cfg: LoaoConfig, files: dict[str, Path], base: Path | No
     out = cfg.workdir / f"loao-{fold}.json"
     train_cfg = TrainConfig(corpus=base or template_file(), extra_corpora=others, out=out, c=cfg.c,
                             finetune=cfg.finetune, threshold=PLACEHOLDER_THRESHOLD, scoring=cfg.scoring,
-                            member_seeds=cfg.member_seeds)
+                            member_seeds=cfg.member_seeds, member_finetunes=cfg.member_finetunes)
     save_head(train_head(train_cfg), out)
     return [score_held_out(a, out, load_labeled(files[a]), cfg, t0, windows_out=cfg.workdir / f"windows-{a}.npz")
             for a in group]
@@ -306,6 +309,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="with --merge: replay the windows saved in --workdir under the shipped trace-scoring "
                              "rule (classifier.SHIPPED_SCORING) and recompute every figure and the threshold")
     parser.add_argument("--member-seeds", default="", help="comma-separated seeds of further ensemble members")
+    parser.add_argument("--member-tuned-layers", default="",
+                        help="comma-separated tuned-layer counts of further members (other settings as given)")
     for name, field in FinetuneConfig.model_fields.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default), default=field.default,
                             help=field.description)
@@ -316,8 +321,10 @@ def main(argv: list[str] | None = None) -> None:
         report = rescore(report, args.workdir, SHIPPED_SCORING) if args.rescore else report
     else:
         ft = FinetuneConfig(**{k: getattr(args, k) for k in FinetuneConfig.model_fields})
+        extra = [ft.model_copy(update={"tuned_layers": int(n)}) for n in args.member_tuned_layers.split(",") if n]
         report = loao(LoaoConfig(authors=args.authors.split(","), finetune=ft, workdir=args.workdir,
-                                 member_seeds=[int(s) for s in args.member_seeds.split(",") if s]))
+                                 member_seeds=[int(s) for s in args.member_seeds.split(",") if s],
+                                 member_finetunes=extra))
     print(format_report(report), flush=True)
     if args.json:
         args.json.write_text(report.model_dump_json(indent=1) + "\n")

@@ -7,6 +7,7 @@ solvers are deterministic (lbfgs), folds are fixed, and weights are rounded befo
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,12 @@ class TrainConfig(BaseModel):
     member_seeds: list[int] = Field(default_factory=list, description=(
         "Fine-tuned heads only: train one more ensemble member per seed (finetune's seed replaced), on the "
         "same windows; the head averages their window logits. Each costs one more fine-tuning run."))
+    member_finetunes: list[FinetuneConfig] = Field(default_factory=list, description=(
+        "More ensemble members with settings of their own (e.g. 3 tuned layers), after the member_seeds ones."))
+
+    def member_configs(self, ft: FinetuneConfig) -> list[FinetuneConfig]:
+        """Every model's fine-tuning settings, the head's own first."""
+        return [ft, *(ft.model_copy(update={"seed": s}) for s in self.member_seeds), *self.member_finetunes]
 
 
 class WindowSet(BaseModel):
@@ -350,10 +357,15 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     val_texts = sorted({ws.texts[r] for r in val_rows})
     bag_texts = sorted({ws.texts[r] for br in bag_rows for r in br})
     texts = [ws.texts[r] for r in rows]
-    lower = cache_lower(model, texts, ft.tuned_layers, ft.batch_size) if cfg.member_seeds else None
-    runs = [finetune(model, texts, y[rows], np.array(ws.category)[rows], len(REASONING_CATEGORIES),
-                     ft.model_copy(update={"seed": seed}), predict=val_texts + bag_texts, bags=bags, lower=lower)
-            for seed in [ft.seed, *cfg.member_seeds]]
+    configs = cfg.member_configs(ft)
+    lower: dict[tuple[int, int], list[tuple]] = {}  # members with the same frozen layers share their states
+    if len(configs) > 1:
+        for c in configs:
+            if (c.tuned_layers, c.batch_size) not in lower:
+                lower[(c.tuned_layers, c.batch_size)] = cache_lower(model, texts, c.tuned_layers, c.batch_size)
+    runs = [finetune(model, texts, y[rows], np.array(ws.category)[rows], len(REASONING_CATEGORIES), c,
+                     predict=val_texts + bag_texts, bags=bags, lower=lower.get((c.tuned_layers, c.batch_size)))
+            for c in configs]
     del lower
     tuned = runs[0][0]
     p_out = _mean_logit([p for _, p in runs])  # validation and pseudo-labels see the ensemble, as inference does
@@ -410,6 +422,8 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
             "bags": len(bags), "c": cfg.c, "folds": cfg.folds,
             **{f"ft_{k}": v for k, v in ft.model_dump().items()},
             **({"member_seeds": ",".join(map(str, cfg.member_seeds))} if cfg.member_seeds else {}),
+            **({"member_finetunes": json.dumps([m.model_dump() for m in cfg.member_finetunes], sort_keys=True)}
+               if cfg.member_finetunes else {}),
             "gate_recall_target": cfg.gate_recall, "gate_pass_rate_oof": round(float(passed.mean()), 4),
             "threshold_source": "validation split (fold 0)" if validate else "fixed (leave-one-author-out)",
             "target_fpr": cfg.target_fpr, **metrics,

@@ -461,3 +461,26 @@ def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
     alone = train_head(cfg.model_copy(update={"out": tmp_path / "alone.json", "member_seeds": [],
                                               "finetune": FinetuneConfig(epochs=1, seed=1)}))
     assert alone.delta_sha256 == member.delta_sha256
+
+
+def test_a_member_may_tune_another_number_of_layers(tmp_path):
+    from safetensors.numpy import load_file
+
+    from azr_safe.monitors.base import monitors_dir
+    from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.train import TrainConfig, save_head, train_head
+
+    rows = [json.loads(x) for x in (monitors_dir() / "corpus" / "train.jsonl").read_text().splitlines()]
+    pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
+    corpus = tmp_path / "small.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
+    cfg = TrainConfig(corpus=corpus, extra_corpora=[], out=tmp_path / "h.json", folds=3,
+                      finetune=FinetuneConfig(epochs=1), member_finetunes=[FinetuneConfig(epochs=1, tuned_layers=3)])
+    head = train_head(cfg)
+    save_head(head, cfg.out)
+    layers = {int(k.split(".")[2]) for k in load_file(str(tmp_path / head.members[0].delta_file))}
+    assert layers == {3, 4, 5} and '"tuned_layers": 3' in head.training["member_finetunes"]
+    clf = ReasoningClassifier(head_path=cfg.out, bf16=False)
+    assert [e.first_tuned for e, _, _ in clf.members] == [4, 3]
+    assert clf.score_texts([ESCAPE])[0].scores["concerning"] > 0

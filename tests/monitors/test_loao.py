@@ -230,6 +230,8 @@ def test_monitor_train_passes_repeated_member_seeds(monkeypatch, tmp_path):
     monkeypatch.setattr(train_module, "train_head", lambda cfg: seen.append(cfg) or Head())
     monkeypatch.setattr(train_module, "save_head", lambda head, path: None)
     result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "h.json"), "--member-seed", "1",
-                                      "--member-seed", "2"])
+                                      "--member-seed", "2", "--member-tuned-layers", "3"])
     assert result.exit_code == 0, result.output
     assert seen[0].member_seeds == [1, 2]
+    assert [m.tuned_layers for m in seen[0].member_finetunes] == [3]
+    assert len(seen[0].member_configs(seen[0].finetune)) == 4
