@@ -431,16 +431,23 @@ def test_ensemble_members_share_the_untuned_lower_layers_with_the_same_embedding
     assert np.abs(together[0] - together[1]).max() > 1e-2  # the members differ, so the test could fail
 
 
-def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
+def _small_corpus(tmp_path):  # noqa: ANN202
+    """Nine concerning and nine benign template traces: enough for a one-epoch training in seconds."""
     from azr_safe.monitors.base import monitors_dir
-    from azr_safe.monitors.classifier import ReasoningClassifier
-    from azr_safe.monitors.finetune import FinetuneConfig
-    from azr_safe.monitors.train import TrainConfig, save_head, train_head
 
     rows = [json.loads(x) for x in (monitors_dir() / "corpus" / "train.jsonl").read_text().splitlines()]
     pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
     corpus = tmp_path / "small.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
+    return corpus
+
+
+def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
+    from azr_safe.monitors.classifier import ReasoningClassifier
+    from azr_safe.monitors.finetune import FinetuneConfig
+    from azr_safe.monitors.train import TrainConfig, save_head, train_head
+
+    corpus = _small_corpus(tmp_path)
     cfg = TrainConfig(corpus=corpus, extra_corpora=[], out=tmp_path / "h.json", folds=3,
                       finetune=FinetuneConfig(epochs=1), member_seeds=[1])
     head = train_head(cfg)
@@ -466,15 +473,11 @@ def test_training_with_member_seeds_writes_a_loadable_ensemble_head(tmp_path):
 def test_a_member_may_tune_another_number_of_layers(tmp_path):
     from safetensors.numpy import load_file
 
-    from azr_safe.monitors.base import monitors_dir
     from azr_safe.monitors.classifier import ReasoningClassifier
     from azr_safe.monitors.finetune import FinetuneConfig
     from azr_safe.monitors.train import TrainConfig, save_head, train_head
 
-    rows = [json.loads(x) for x in (monitors_dir() / "corpus" / "train.jsonl").read_text().splitlines()]
-    pick = [r for r in rows if r["label"] == "concerning"][:9] + [r for r in rows if r["label"] == "benign"][:9]
-    corpus = tmp_path / "small.jsonl"
-    corpus.write_text("".join(json.dumps(r) + "\n" for r in pick))
+    corpus = _small_corpus(tmp_path)
     cfg = TrainConfig(corpus=corpus, extra_corpora=[], out=tmp_path / "h.json", folds=3,
                       finetune=FinetuneConfig(epochs=1), member_finetunes=[FinetuneConfig(epochs=1, tuned_layers=3)])
     head = train_head(cfg)
