@@ -103,6 +103,9 @@ class _Re2Prefilter:
 
     MAX_TEXT = 1 << 16  # longer texts fall back (RE2's DFA memory is bounded per pass)
     _PY_ONLY_SPACE = re.compile("[\\v\\x1c-\\x1f]")
+    # Constructs the two engines may read differently (anchors, lookarounds, back-references, Python's {,n},
+    # non-ASCII): a lexicon pattern with one is always run with `re`, whatever RE2 says.
+    _UNSAFE = re.compile(r"\$|(?<!\[)\^|\\[AZzG0-9]|\{,|\(\?(?!:|P<)|[^\x00-\x7f]")
 
     def __init__(self, regexes: list[re.Pattern[str]]) -> None:
         import re2
@@ -115,6 +118,9 @@ class _Re2Prefilter:
         self.always: list[int] = []  # regex positions RE2 cannot take
         self.slot: list[int] = []  # set index -> regex position
         for i, rx in enumerate(regexes):
+            if self._UNSAFE.search(rx.pattern):
+                self.always.append(i)
+                continue
             try:
                 self.set.Add(rx.pattern)
                 self.slot.append(i)

@@ -207,3 +207,15 @@ def test_the_monitor_without_the_prefilter_gives_the_same_verdict(sample_factory
     sample = sample_factory(AZR_UH_OH + " Then I delete the audit logs and disable the monitor.")
     assert ReasoningPatternMonitor(prefilter=False).check(sample) == ReasoningPatternMonitor().check(sample)
     assert ReasoningPatternMonitor().check(sample).flagged
+
+
+def test_patterns_the_engines_may_read_differently_always_run_with_re():
+    import re
+
+    from azr_safe.monitors.patterns import _Re2Prefilter
+
+    risky = [r"audit logs$", r"^delete", r"hide(?= it)", r"a{,3}b", "caf\u00e9", r"(ab)\1", r"end\Z"]
+    safe = [r"[^a-z]x", r"(?:ab)+", r"(?P<n>ab)", r"\bab\b"]
+    prefilter = _Re2Prefilter([re.compile(p, re.IGNORECASE) for p in risky + safe])
+    assert prefilter.always == list(range(len(risky)))
+    assert prefilter.candidates("nothing here") == set(range(len(risky)))  # run whatever RE2 says
