@@ -358,15 +358,15 @@ def _train_finetuned(cfg: TrainConfig, ft: FinetuneConfig) -> ReasoningHead:
     bag_texts = sorted({ws.texts[r] for br in bag_rows for r in br})
     texts = [ws.texts[r] for r in rows]
     configs = cfg.member_configs(ft)
-    lower: dict[tuple[int, int], list[tuple]] = {}  # members with the same frozen layers share their states
-    if len(configs) > 1:
-        for c in configs:
-            if (c.tuned_layers, c.batch_size) not in lower:
-                lower[(c.tuned_layers, c.batch_size)] = cache_lower(model, texts, c.tuned_layers, c.batch_size)
-    runs = [finetune(model, texts, y[rows], np.array(ws.category)[rows], len(REASONING_CATEGORIES), c,
-                     predict=val_texts + bag_texts, bags=bags, lower=lower.get((c.tuned_layers, c.batch_size)))
-            for c in configs]
-    del lower
+    runs: list = [None] * len(configs)
+    # Members with the same frozen layers share their cached states (gigabytes: one cache alive at a time).
+    for key in dict.fromkeys((c.tuned_layers, c.batch_size) for c in configs):
+        group = [i for i, c in enumerate(configs) if (c.tuned_layers, c.batch_size) == key]
+        lower = cache_lower(model, texts, *key) if len(group) > 1 else None
+        for i in group:
+            runs[i] = finetune(model, texts, y[rows], np.array(ws.category)[rows], len(REASONING_CATEGORIES),
+                               configs[i], predict=val_texts + bag_texts, bags=bags, lower=lower)
+        del lower
     tuned = runs[0][0]
     p_out = _mean_logit([p for _, p in runs])  # validation and pseudo-labels see the ensemble, as inference does
     p_val = p_out[: len(val_texts)]
