@@ -182,13 +182,11 @@ class MiniLM:
             for b in range(0, len(order), batch_size):
                 idx = order[b : b + batch_size]
                 enc = self.batch([texts[i] for i in idx])
-                hidden = self.model(**enc).last_hidden_state.float()
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[idx] = pooled.numpy()
+                out[idx] = self._pooled(self.model(**enc).last_hidden_state.float(), enc["attention_mask"])
         return _l2(out)
 
     def _pooled(self, hidden, mask) -> np.ndarray:  # noqa: ANN001
+        """Mean over the real tokens (not yet L2-normalised)."""
         m = mask.unsqueeze(-1).to(hidden.dtype)
         return ((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)).float().numpy()
 
@@ -217,16 +215,21 @@ def contextual_ensemble(encoders: list[MiniLM], texts: list[str], batch_size: in
             idx = order[b : b + batch_size]
             enc = base.batch([texts[i] for i in idx])
             mask = enc["attention_mask"]
-            ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-            states = base.model.embeddings(input_ids=enc["input_ids"])
-            for layer in base.layers()[:shared]:
-                states = layer(states, attention_mask=ext)
+            states = run_layers(base.layers()[:shared], base.model.embeddings(input_ids=enc["input_ids"]), mask)
             for n, e in enumerate(encoders):
-                top = states
-                for layer in e.layers()[shared:]:
-                    top = layer(top, attention_mask=ext)
-                out[n][idx] = e._pooled(top.float(), mask)
+                out[n][idx] = e._pooled(run_layers(e.layers()[shared:], states, mask).float(), mask)
     return [_l2(x) for x in out]
+
+
+def run_layers(layers, states, mask):  # noqa: ANN001, ANN201 - torch modules and tensors
+    """Run encoder layers on hidden states, padded tokens masked out additively (fine-tuning and ensembles
+    run the encoder layer by layer rather than through the model's forward)."""
+    import torch
+
+    ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    for layer in layers:
+        states = layer(states, attention_mask=ext)
+    return states
 
 
 BF16_MARGIN = 0.9  # bf16 must be >= 10% faster: its scores are only within 0.02 of float32's

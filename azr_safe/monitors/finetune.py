@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from azr_safe.monitors.encoder import MiniLM
+from azr_safe.monitors.encoder import MiniLM, run_layers
 
 TRAIN_THREADS = 2  # fixed: float sums depend on the thread split, and the hash must not
 
@@ -52,11 +52,6 @@ class TunedWeights(BaseModel):
     concerning_b: np.ndarray
     category_w: np.ndarray
     category_b: np.ndarray
-
-
-def _ext_mask(torch, mask):  # noqa: ANN001, ANN202
-    """Additive attention mask (b, 1, 1, s): 0 where attended, a large negative where padded."""
-    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
 
 
 def cache_lower(encoder: MiniLM, texts: list[str], tuned_layers: int, batch_size: int = 64) -> list[tuple]:
@@ -123,7 +118,7 @@ def finetune(encoder: MiniLM, texts: list[str], concerning: np.ndarray, category
                     continue
                 if kind == "windows":
                     idx, states, mask = cached[b]
-                    pooled = _pool(torch, _run_top(top, states, mask), mask)
+                    pooled = _pool(torch, run_layers(top, states, mask), mask)
                     loss = _window_loss(torch, conc_head(pooled)[:, 0], target[idx], known[idx], pos_weight)
                     pos = cat[idx] >= 0
                     if pos.any():
@@ -165,7 +160,7 @@ def _bag_loss(torch, top, conc_head, cat_head, cached, where, bags: list[Bag], t
     for n, ((b, r), length) in enumerate(zip(rows, lengths, strict=True)):
         states[n, :length] = cached[b][1][r, :length]
         mask[n, :length] = 1
-    pooled = _pool(torch, _run_top(top, states, mask), mask)
+    pooled = _pool(torch, run_layers(top, states, mask), mask)
     logits = conc_head(pooled)[:, 0]
     bce, best_rows, first = 0.0, [], 0
     for bag in bags:
@@ -185,17 +180,8 @@ def _predict(encoder: MiniLM, top, head, texts: list[str], tuned_layers: int) ->
     top.eval()
     with torch.inference_mode():
         for idx, states, mask in cache_lower(encoder, texts, tuned_layers):
-            out[idx] = torch.sigmoid(head(_pool(torch, _run_top(top, states, mask), mask))[:, 0]).numpy()
+            out[idx] = torch.sigmoid(head(_pool(torch, run_layers(top, states, mask), mask))[:, 0]).numpy()
     return out
-
-
-def _run_top(top, states, mask):  # noqa: ANN001, ANN202
-    import torch
-
-    ext = _ext_mask(torch, mask)
-    for layer in top:
-        states = layer(states, attention_mask=ext)
-    return states
 
 
 def _pool(torch, hidden, mask):  # noqa: ANN001, ANN202
